@@ -1,0 +1,64 @@
+package org.inflvg.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.inflvg.model.BaseTrainer;
+import org.inflvg.model.ModelConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code inflvg train ...}: trains the models we ship. */
+@Command(name = "train", description = "Train the shipped models from a seed.",
+        subcommands = {TrainCommand.Base.class})
+public final class TrainCommand implements Runnable {
+
+    @Override
+    public void run() {
+        throw new BadInputException("say what to train: ./inflvg train base --steps N --out data/tinydit");
+    }
+
+    /** {@code inflvg train base}: TinyDiT on single-scene SpriteWorld clips. */
+    @Command(name = "base", mixinStandardHelpOptions = true,
+            description = "Train TinyDiT on single-scene SpriteWorld clips (teacher forcing). Resumes from --out's checkpoint.")
+    public static final class Base implements Callable<Integer> {
+        @Option(names = "--steps", description = "total optimiser steps (default ${DEFAULT-VALUE})", defaultValue = "6000")
+        int steps;
+        @Option(names = "--out", description = "output folder (default ${DEFAULT-VALUE})", defaultValue = "data/tinydit")
+        Path out;
+        @Option(names = "--batch", description = "clips per step (default ${DEFAULT-VALUE})", defaultValue = "8")
+        int batch;
+        @Option(names = "--seed", defaultValue = "0", description = "seed (default ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--lr", defaultValue = "1.5e-3", description = "peak learning rate (default ${DEFAULT-VALUE})")
+        double lr;
+        @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
+        int checkpointEvery;
+        @Option(names = "--size", defaultValue = "tiny",
+                description = "model size: tiny (the shipped one) or micro (a very small one for tests)")
+        String size;
+
+        @Override
+        public Integer call() {
+            ModelConfig cfg = switch (size) {
+                case "tiny" -> ModelConfig.TINY;
+                case "micro" -> ModelConfig.TINY.withWidth(32, 1, 2);
+                default -> throw new BadInputException("--size must be tiny or micro, got '" + size + "'");
+            };
+            BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
+                    .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
+            System.out.println("training TinyDiT " + size + " for " + steps + " steps into " + out.toAbsolutePath());
+            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("train base").setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate().build()) {
+                double loss = new BaseTrainer(cfg, s, out).run(log -> {
+                    pb.stepTo(log.step());
+                    pb.setExtraMessage(String.format("loss %.4f  %.2f s/step", log.loss(), log.secondsPerStep()));
+                });
+                System.out.printf("done: loss %.4f, model in %s%n", loss, out.toAbsolutePath());
+            }
+            return 0;
+        }
+    }
+}

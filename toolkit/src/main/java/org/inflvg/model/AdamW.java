@@ -1,0 +1,103 @@
+package org.inflvg.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW with bias correction, decoupled weight decay on matrices only, and global-norm gradient clipping. Written here
+ * (not DJL's optimizer) because its moments must be saved with a checkpoint and DJL's optimizer has no save/load, and
+ * because DJL's clipping only clamps from above. Moments live in their own {@link Weights} so they save like weights.
+ */
+public final class AdamW implements AutoCloseable {
+
+    private final Weights params;
+    private final Weights m, v;
+    private final double beta1, beta2, eps, weightDecay;
+    private long step;
+
+    public AdamW(Weights params, NDManager manager, double beta1, double beta2, double weightDecay) {
+        this.params = params;
+        this.m = new Weights(manager);
+        this.v = new Weights(manager);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = 1e-8;
+        this.weightDecay = weightDecay;
+        for (var e : params.all().entrySet()) {
+            m.put(e.getKey(), m.manager().zeros(e.getValue().getShape()));
+            v.put(e.getKey(), v.manager().zeros(e.getValue().getShape()));
+        }
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /**
+     * One update from the parameters' accumulated gradients, which are zeroed afterwards. Gradients are scaled so their
+     * global L2 norm is at most {@code clip}. Returns the norm before clipping (NaN or infinite: nothing is changed).
+     */
+    public double update(double lr, double clip) {
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            return updateInScope(lr, clip);
+        }
+    }
+
+    private double updateInScope(double lr, double clip) {
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        double sq = 0;
+        for (var e : params.all().entrySet()) {
+            NDArray g = e.getValue().getGradient();
+            grads.put(e.getKey(), g);
+            sq += g.square().sum().getFloat();
+        }
+        double norm = Math.sqrt(sq);
+        try {
+            if (!Double.isFinite(norm)) {
+                return norm;
+            }
+            step++;
+            float scale = (float) (norm > clip ? clip / norm : 1.0);
+            double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+            for (var e : params.all().entrySet()) {
+                String name = e.getKey();
+                NDArray p = e.getValue();
+                NDArray g = grads.get(name).mul(scale);
+                NDArray mm = m.get(name), vv = v.get(name);
+                mm.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+                vv.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+                NDArray upd = mm.div((float) bc1).divi(vv.div((float) bc2).sqrt().addi((float) eps));
+                if (weightDecay > 0 && p.getShape().dimension() >= 2 && !name.startsWith("frame_pos")
+                        && !name.startsWith("text.emb") && !name.startsWith("text.pos")) {
+                    upd.addi(p.mul((float) weightDecay));
+                }
+                p.subi(upd.muli((float) lr));
+            }
+            return norm;
+        } finally {
+            for (NDArray g : grads.values()) {
+                g.subi(g); // gradients accumulate in libtorch: zero them in place for the next step
+            }
+        }
+    }
+
+    void save(Path dir) {
+        m.save(dir.resolve("adam-m.bin"));
+        v.save(dir.resolve("adam-v.bin"));
+    }
+
+    void load(Path dir, long step) {
+        m.load(dir.resolve("adam-m.bin"));
+        v.load(dir.resolve("adam-v.bin"));
+        this.step = step;
+    }
+
+    @Override
+    public void close() {
+        m.close();
+        v.close();
+    }
+}
