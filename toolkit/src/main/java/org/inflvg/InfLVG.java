@@ -1,0 +1,102 @@
+package org.inflvg;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.inflvg.model.ModelFiles;
+import org.inflvg.model.TinyDiT;
+import org.inflvg.world.Eps;
+
+/**
+ * The entry point: loads a model and makes stories. {@code InfLVG.load()} loads the embedded TinyDiT from
+ * {@code data/tinydit}; close it to free native memory.
+ *
+ * <pre>{@code
+ * try (var lvg = InfLVG.load();
+ *      var story = lvg.story("A robot jumps on the beach | A robot walks left in the forest").seed(7)) {
+ *     Scene s1 = story.next(), s2 = story.next();
+ * }
+ * }</pre>
+ */
+public final class InfLVG implements AutoCloseable {
+
+    private final NDManager manager;
+    private final TinyDiT model;
+    private final Path modelDir;
+    private final String checksum;
+
+    private InfLVG(NDManager manager, TinyDiT model, Path modelDir) {
+        this.manager = manager;
+        this.model = model;
+        this.modelDir = modelDir;
+        this.checksum = ModelFiles.checksum(modelDir);
+    }
+
+    /** Loads the shipped model from {@code data/tinydit} of this checkout. */
+    public static InfLVG load() {
+        return load(home().resolve("data").resolve("tinydit"));
+    }
+
+    /** Loads a saved model folder (config.json + model.bin). */
+    public static InfLVG load(Path modelDir) {
+        NDManager m = NDManager.newBaseManager();
+        try {
+            return new InfLVG(m, ModelFiles.load(modelDir, m), modelDir);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The checkout's root: the {@code inflvg.home} system property (set by the launcher), else the nearest folder
+     * upwards from the working directory that holds {@code data/tinydit}.
+     */
+    public static Path home() {
+        String prop = System.getProperty("inflvg.home");
+        if (prop != null) {
+            return Path.of(prop);
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("data").resolve("tinydit"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the InfLVG checkout (a folder with data/tinydit) from "
+                + Path.of("").toAbsolutePath() + "; set -Dinflvg.home=/path/to/checkout");
+    }
+
+    public TinyDiT model() {
+        return model;
+    }
+
+    /** SHA-256 of the loaded weights. */
+    public String checksum() {
+        return checksum;
+    }
+
+    public Path modelDir() {
+        return modelDir;
+    }
+
+    /** A new story over an event prompt set. */
+    public Story story(Eps eps) {
+        return new Story(model, eps, manager);
+    }
+
+    /** A new story over prompts separated by '|'. */
+    public Story story(String prompts) {
+        return story(Eps.parse(prompts));
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "InfLVG[" + model + ", weights " + checksum.substring(0, 12) + "]";
+    }
+}

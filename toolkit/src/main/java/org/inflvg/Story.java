@@ -1,0 +1,233 @@
+package org.inflvg;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.inflvg.model.ChunkGenerator;
+import org.inflvg.model.KvCache;
+import org.inflvg.model.ModelConfig;
+import org.inflvg.model.Patches;
+import org.inflvg.model.TinyDiT;
+import org.inflvg.select.ContextSelector;
+import org.inflvg.select.Selection;
+import org.inflvg.select.SelectionRequest;
+import org.inflvg.select.Selectors;
+import org.inflvg.video.Video;
+import org.inflvg.world.Clip;
+import org.inflvg.world.Eps;
+import org.inflvg.world.Identity;
+import org.inflvg.world.Prompt;
+import org.inflvg.world.SpriteWorld;
+import org.inflvg.world.WorldConfig;
+
+/**
+ * A multi-scene story generated scene by scene (or chunk by chunk) from an event prompt set. At each scene switch the
+ * selector chooses which history tokens of the KV cache the new scene attends to; the new scene's own chunks are
+ * always attended. Noise is fixed by (seed, scene, chunk), so two stories that differ only in their selector differ
+ * only because of it. Configure with {@link #seed}, {@link #selector}, {@link #startRendered} before the first step.
+ */
+public final class Story implements AutoCloseable {
+
+    private final TinyDiT model;
+    private final Eps eps;
+    private final NDManager manager;
+    private final KvCache cache;
+    private final List<Scene> scenes = new ArrayList<>();
+    private long seed = 0;
+    private ContextSelector selector = Selectors.full();
+    private boolean startRendered = true;
+    // progress inside the current scene
+    private int chunkInScene = 0;
+    private Selection currentSelection;
+    private int sceneStart;
+    private final List<float[]> sceneChunks = new ArrayList<>();
+    private final List<Double> sceneMillis = new ArrayList<>();
+    private final List<Integer> sceneContext = new ArrayList<>();
+
+    Story(TinyDiT model, Eps eps, NDManager parent) {
+        this.model = model;
+        this.eps = eps;
+        this.manager = parent.newSubManager();
+        this.cache = new KvCache(model.config(), manager);
+        int maxScenes = model.config().maxFrames() / model.config().sceneFrames();
+        if (eps.size() > maxScenes) {
+            throw new IllegalArgumentException("the prompt set has " + eps.size() + " scenes; this model generates at most "
+                    + maxScenes + " (" + model.config().maxFrames() + " frames)");
+        }
+        for (String p : eps.scenes()) {
+            model.tokenize(p); // unknown words fail now, not in scene 5
+        }
+    }
+
+    /** Sets the seed of the noise (and of random selectors). Returns this story, before its first step only. */
+    public Story seed(long s) {
+        requireFresh("seed");
+        this.seed = s;
+        return this;
+    }
+
+    /** Sets the context selector used at every later scene switch. */
+    public Story selector(ContextSelector s) {
+        this.selector = s;
+        return this;
+    }
+
+    /**
+     * Whether the first chunk is a SpriteWorld render of the set's individual (image-to-video, default) instead of
+     * being generated from noise.
+     */
+    public Story startRendered(boolean on) {
+        requireFresh("startRendered");
+        this.startRendered = on;
+        return this;
+    }
+
+    private void requireFresh(String what) {
+        if (!scenes.isEmpty() || chunkInScene > 0) {
+            throw new IllegalStateException(what + " must be set before the story's first step");
+        }
+    }
+
+    public Eps eps() {
+        return eps;
+    }
+
+    public ContextSelector selector() {
+        return selector;
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    public long seedValue() {
+        return seed;
+    }
+
+    /** Scenes finished so far. */
+    public List<Scene> scenes() {
+        return List.copyOf(scenes);
+    }
+
+    public boolean hasNext() {
+        return scenes.size() < eps.size();
+    }
+
+    /** Generates the rest of the current scene (or the whole next scene) and returns it. */
+    public Scene next() {
+        Scene s;
+        do {
+            s = nextChunk();
+        } while (s == null);
+        return s;
+    }
+
+    /** Generates every remaining scene. */
+    public List<Scene> all() {
+        while (hasNext()) {
+            next();
+        }
+        return scenes();
+    }
+
+    /**
+     * Generates one chunk. Returns the finished scene when this chunk completed one, otherwise null. Honours
+     * interruption between chunks.
+     */
+    public Scene nextChunk() {
+        if (!hasNext()) {
+            throw new IllegalStateException("the story is finished: all " + eps.size() + " scenes are generated");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("interrupted");
+        }
+        ModelConfig cfg = model.config();
+        int s = scenes.size();
+        String prompt = eps.scenes().get(s);
+        if (chunkInScene == 0) {
+            sceneStart = cache.size();
+            currentSelection = s == 0 ? null : selector.select(new SelectionRequest(cache, sceneStart, prompt,
+                    SelectionRequest.subjectOf(prompt), s, seed));
+        }
+        int[] history = currentSelection == null ? new int[0] : currentSelection.keptTokens();
+        int[] keep = IntStream.concat(IntStream.of(history), IntStream.range(sceneStart, cache.size())).toArray();
+        int firstFrame = s * cfg.sceneFrames() + chunkInScene * cfg.chunkFrames();
+        float[] fixed = (s == 0 && chunkInScene == 0 && startRendered) ? renderedFirstChunk(prompt) : null;
+        ChunkGenerator.Result r = ChunkGenerator.generate(model, cache, keep, model.tokenize(prompt), firstFrame, s,
+                noiseSeed(s, chunkInScene), fixed);
+        sceneChunks.add(r.tokens());
+        sceneMillis.add(r.millis());
+        sceneContext.add(keep.length);
+        chunkInScene++;
+        if (chunkInScene < cfg.chunksPerScene()) {
+            return null;
+        }
+        int per = cfg.tokensPerChunk() * cfg.patchDim();
+        float[] all = new float[per * sceneChunks.size()];
+        for (int i = 0; i < sceneChunks.size(); i++) {
+            System.arraycopy(sceneChunks.get(i), 0, all, i * per, per);
+        }
+        Scene scene = new Scene(s, prompt, Patches.toVideo(all, cfg.sceneFrames(), cfg.frameSize(), cfg.patch()),
+                currentSelection, sceneMillis.stream().mapToDouble(Double::doubleValue).toArray(),
+                sceneContext.stream().mapToInt(Integer::intValue).toArray());
+        scenes.add(scene);
+        sceneChunks.clear();
+        sceneMillis.clear();
+        sceneContext.clear();
+        chunkInScene = 0;
+        return scene;
+    }
+
+    private long noiseSeed(int scene, int chunk) {
+        return seed * 1_000_003L + scene * 1009L + chunk;
+    }
+
+    /** The individual of this story: the set's identity, or one drawn from the seed. */
+    public int identity() {
+        return eps.identity() >= 0 ? eps.identity() : (int) Math.floorMod(seed * 7919 + 17, Identity.COUNT);
+    }
+
+    private float[] renderedFirstChunk(String prompt) {
+        ModelConfig cfg = model.config();
+        if (!Prompt.isValid(prompt)) {
+            throw new IllegalArgumentException("startRendered needs a SpriteWorld prompt for scene 0, got '" + prompt
+                    + "'; use startRendered(false) for free text");
+        }
+        WorldConfig wc = new WorldConfig(cfg.frameSize(), cfg.sceneFrames(), Math.max(4, cfg.frameSize() * 14 / 32));
+        Clip clip = new SpriteWorld(wc).render(Prompt.parse(prompt), new Identity(identity()), seed);
+        float[] tokens = new float[cfg.tokensPerChunk() * cfg.patchDim()];
+        Patches.toTokens(clip.video(), 0, cfg.chunkFrames(), cfg.patch(), tokens, 0);
+        return tokens;
+    }
+
+    /** The whole video so far (finished scenes). */
+    public Video video() {
+        if (scenes.isEmpty()) {
+            throw new IllegalStateException("no scene generated yet: call next() first");
+        }
+        Video v = scenes.get(0).video();
+        for (int i = 1; i < scenes.size(); i++) {
+            v = concat(v, scenes.get(i).video());
+        }
+        return v;
+    }
+
+    private static Video concat(Video a, Video b) {
+        float[] x = a.rgb(), y = b.rgb(), z = new float[x.length + y.length];
+        System.arraycopy(x, 0, z, 0, x.length);
+        System.arraycopy(y, 0, z, x.length, y.length);
+        return Video.of(a.frameCount() + b.frameCount(), a.height(), a.width(), z);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Story[" + scenes.size() + "/" + eps.size() + " scenes, selector " + selector.name() + ", seed " + seed
+                + ", " + cache + "]";
+    }
+}

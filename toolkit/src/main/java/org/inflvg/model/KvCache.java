@@ -1,0 +1,216 @@
+package org.inflvg.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The KV cache InfLVG acts on: for every layer the keys (after RoPE) and values of every finished token, with each
+ * token's (scene, frame, row, column). Storage grows by doubling, so appending a chunk copies only that chunk. A
+ * selection of token indices is applied by gathering the kept keys and values once per chunk; attention cost then
+ * depends on how many tokens are kept, not on the length of the video.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final ModelConfig cfg;
+    private final NDManager manager;
+    private final NDArray[] keys, values;   // per layer [1, H, capacity, hd]
+    private int size, capacity;
+    private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
+
+    public KvCache(ModelConfig cfg, NDManager parent) {
+        this.cfg = cfg;
+        this.manager = parent.newSubManager();
+        this.keys = new NDArray[cfg.depth()];
+        this.values = new NDArray[cfg.depth()];
+        this.capacity = 0;
+    }
+
+    /** Number of cached tokens. */
+    public int size() {
+        return size;
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public int frameOf(int token) {
+        check(token);
+        return frame[token];
+    }
+
+    public int rowOf(int token) {
+        check(token);
+        return row[token];
+    }
+
+    public int colOf(int token) {
+        check(token);
+        return col[token];
+    }
+
+    public int sceneOf(int token) {
+        check(token);
+        return scene[token];
+    }
+
+    /** Number of cached frames. */
+    public int frames() {
+        return size / cfg.tokensPerFrame();
+    }
+
+    /** Index of the first token of frame {@code f}. */
+    public int firstTokenOfFrame(int f) {
+        return f * cfg.tokensPerFrame();
+    }
+
+    /** Index of the first cached token of scene {@code s} (or size() if none). */
+    public int firstTokenOfScene(int s) {
+        for (int i = 0; i < size; i++) {
+            if (scene[i] >= s) {
+                return i;
+            }
+        }
+        return size;
+    }
+
+    private void check(int token) {
+        if (token < 0 || token >= size) {
+            throw new IndexOutOfBoundsException("token " + token + " not in the cache (0.." + (size - 1) + ")");
+        }
+    }
+
+    /**
+     * Appends one chunk: per layer keys and values [1, H, N, hd] (N = tokens per chunk), starting at frame
+     * {@code firstFrame} of scene {@code sceneIndex}.
+     */
+    public void append(List<NDArray[]> kv, int firstFrame, int sceneIndex) {
+        if (kv.size() != cfg.depth()) {
+            throw new IllegalArgumentException("expected keys and values for " + cfg.depth() + " layers, got " + kv.size());
+        }
+        int n = (int) kv.get(0)[0].getShape().get(2);
+        ensureCapacity(size + n);
+        for (int l = 0; l < cfg.depth(); l++) {
+            NDIndex at = new NDIndex(":, :, " + size + ":" + (size + n) + ", :");
+            keys[l].set(at, kv.get(l)[0]);
+            values[l].set(at, kv.get(l)[1]);
+        }
+        int g = cfg.grid(), tpf = cfg.tokensPerFrame();
+        for (int j = 0; j < n; j++) {
+            int cell = j % tpf;
+            frame[size + j] = firstFrame + j / tpf;
+            row[size + j] = cell / g;
+            col[size + j] = cell % g;
+            scene[size + j] = sceneIndex;
+        }
+        size += n;
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed <= capacity) {
+            return;
+        }
+        int cap = Math.max(needed, Math.max(512, capacity * 2));
+        Shape shape = new Shape(1, cfg.heads(), cap, cfg.headDim());
+        for (int l = 0; l < cfg.depth(); l++) {
+            NDArray k = manager.zeros(shape), v = manager.zeros(shape);
+            if (size > 0) {
+                NDIndex used = new NDIndex(":, :, 0:" + size + ", :");
+                try (NDArray ok = keys[l].get(used); NDArray ov = values[l].get(used)) {
+                    k.set(used, ok);
+                    v.set(used, ov);
+                }
+                keys[l].close();
+                values[l].close();
+            }
+            keys[l] = k;
+            values[l] = v;
+        }
+        frame = Arrays.copyOf(frame, cap);
+        row = Arrays.copyOf(row, cap);
+        col = Arrays.copyOf(col, cap);
+        scene = Arrays.copyOf(scene, cap);
+        capacity = cap;
+    }
+
+    /** Keys of layer {@code layer} for all cached tokens, heads merged: [size, dim], in {@code m}. */
+    public NDArray keys(int layer, NDManager m) {
+        NDArray k = keys[layer].get(new NDIndex("0, :, 0:" + size + ", :"));      // [H, size, hd]
+        NDArray out = k.transpose(1, 0, 2).reshape(size, cfg.dim());
+        out.attach(m);
+        k.close();
+        return out;
+    }
+
+    /**
+     * The kept context for a chunk: the tokens at {@code indices} (any order, no duplicates) gathered once from every
+     * layer, in {@code m}. An empty array gives no context.
+     */
+    public TinyDiT.Context gather(int[] indices, NDManager m) {
+        for (int i : indices) {
+            check(i);
+        }
+        int kept = indices.length;
+        NDArray[] k = new NDArray[cfg.depth()], v = new NDArray[cfg.depth()];
+        if (kept > 0) {
+            boolean prefix = true;
+            for (int i = 0; i < kept; i++) {
+                prefix &= indices[i] == i;
+            }
+            NDArray idx = prefix ? null : m.create(Arrays.stream(indices).asLongStream().toArray());
+            for (int l = 0; l < cfg.depth(); l++) {
+                if (prefix) { // a slice, no index gather
+                    NDIndex used = new NDIndex(":, :, 0:" + kept + ", :");
+                    k[l] = keys[l].get(used);
+                    v[l] = values[l].get(used);
+                } else {
+                    NDIndex pick = new NDIndex(":, :, {}, :", idx);
+                    k[l] = keys[l].get(pick);
+                    v[l] = values[l].get(pick);
+                }
+                k[l].attach(m);
+                v[l].attach(m);
+            }
+        }
+        return new TinyDiT.Context() {
+            @Override
+            public int tokens() {
+                return kept;
+            }
+
+            @Override
+            public NDArray keys(int layer) {
+                return k[layer];
+            }
+
+            @Override
+            public NDArray values(int layer) {
+                return v[layer];
+            }
+        };
+    }
+
+    /** A fresh child manager of the cache's parent for one chunk's temporaries. */
+    NDManager configManagerFor(TinyDiT model) {
+        return manager.getParentManager().newSubManager();
+    }
+
+    /** Native bytes held by the cache (keys and values of all layers at current capacity). */
+    public long bytes() {
+        return 2L * cfg.depth() * cfg.heads() * (long) capacity * cfg.headDim() * 4;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "KvCache[" + size + " tokens, " + frames() + " frames, " + cfg.depth() + " layers]";
+    }
+}

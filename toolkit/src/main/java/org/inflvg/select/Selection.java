@@ -1,0 +1,86 @@
+package org.inflvg.select;
+
+import java.util.Arrays;
+
+/**
+ * Which past tokens of the KV cache a scene's chunks may attend to: the kept cache indices (sorted), the ones kept by
+ * rule (anchors: sink and recent frames), per-candidate scores where the selector has them, and the budget.
+ *
+ * @param selector   the selector's name ("full", "window:8", "policy:256", ...)
+ * @param kept       kept token indices, ascending
+ * @param anchors    the subset of {@code kept} kept by rule, ascending
+ * @param scores     score per history token (length = candidates) or null
+ * @param candidates number of history tokens the selector chose from
+ * @param budget     the number of non-anchor tokens it was allowed to keep (-1: unbounded)
+ * @param tokensPerFrame tokens per frame, for per-frame summaries
+ */
+public record Selection(String selector, int[] kept, int[] anchors, float[] scores, int candidates, int budget,
+                        int tokensPerFrame) {
+
+    public Selection {
+        kept = kept.clone();
+        Arrays.sort(kept);
+        anchors = anchors.clone();
+        Arrays.sort(anchors);
+        for (int i = 1; i < kept.length; i++) {
+            if (kept[i] == kept[i - 1]) {
+                throw new IllegalArgumentException("selection keeps token " + kept[i] + " twice");
+            }
+        }
+        for (int k : kept) {
+            if (k < 0 || k >= candidates) {
+                throw new IllegalArgumentException("kept token " + k + " outside the history (0.." + (candidates - 1) + ")");
+            }
+        }
+    }
+
+    /** Number of kept tokens. */
+    public int size() {
+        return kept.length;
+    }
+
+    /** Kept token indices, ascending (a copy). */
+    public int[] keptTokens() {
+        return kept.clone();
+    }
+
+    /** Whether token {@code i} is kept. */
+    public boolean keeps(int i) {
+        return Arrays.binarySearch(kept, i) >= 0;
+    }
+
+    /** Kept tokens per history frame. */
+    public int[] keptPerFrame() {
+        int frames = (candidates + tokensPerFrame - 1) / Math.max(1, tokensPerFrame);
+        int[] out = new int[frames];
+        for (int k : kept) {
+            out[k / tokensPerFrame]++;
+        }
+        return out;
+    }
+
+    /** The same selection without the tokens of history frame {@code frame}. */
+    public Selection withoutFrame(int frame) {
+        int lo = frame * tokensPerFrame, hi = lo + tokensPerFrame;
+        return new Selection(selector + "-frame" + frame, Arrays.stream(kept).filter(k -> k < lo || k >= hi).toArray(),
+                Arrays.stream(anchors).filter(k -> k < lo || k >= hi).toArray(), scores, candidates, budget, tokensPerFrame);
+    }
+
+    @Override
+    public String toString() {
+        return "Selection[" + selector + ": " + kept.length + " of " + candidates + " history tokens kept"
+                + (anchors.length > 0 ? " (" + anchors.length + " by rule)" : "") + ", per frame "
+                + Arrays.toString(keptPerFrame()) + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Selection s && selector.equals(s.selector) && Arrays.equals(kept, s.kept)
+                && Arrays.equals(anchors, s.anchors) && candidates == s.candidates && budget == s.budget;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(kept) * 31 + candidates;
+    }
+}
