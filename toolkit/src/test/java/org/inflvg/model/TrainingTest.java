@@ -1,0 +1,35 @@
+package org.inflvg.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A very small configuration trained for a few steps: the loss must fall, and a resumed run continues the schedule. */
+class TrainingTest {
+
+    static final ModelConfig MICRO = new ModelConfig(16, 4, 2, 2, 32, 1, 2, 1, 8, 16, 2, 1.0);
+
+    @Test
+    void lossFallsAndTrainingResumes(@TempDir Path dir) throws Exception {
+        BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(60).withBatch(4).withCheckpointEvery(30)
+                .withLr(3e-3, 5);
+        List<BaseTrainer.StepLog> logs = new ArrayList<>();
+        new BaseTrainer(MICRO, s, dir).run(logs::add);
+        assertEquals(6, logs.size());
+        double first = logs.get(0).loss(), last = logs.get(logs.size() - 1).loss();
+        assertTrue(last < 0.8 * first, "loss should fall by 20%: first " + first + " last " + last);
+        assertTrue(Files.isRegularFile(dir.resolve("model.bin")));
+        // resume to 80 steps: only 20 more are run
+        List<BaseTrainer.StepLog> more = new ArrayList<>();
+        new BaseTrainer(MICRO, s.withSteps(80), dir).run(more::add);
+        assertEquals(2, more.size());
+        assertEquals(70, more.get(0).step());
+        assertTrue(Files.readAllLines(dir.resolve("train-log.jsonl")).size() == 8);
+    }
+}
