@@ -54,6 +54,11 @@ public record Identity(int number) {
         return (number / 528) % 3;
     }
 
+    /** The individual's two colours, primary then secondary, as RGB in [0, 1] (copies). */
+    public float[][] colours() {
+        return new float[][] {PALETTE[primary()].clone(), PALETTE[secondary()].clone()};
+    }
+
     /** A human description for debugging ("red with blue stripes, hat"); never part of a prompt. */
     public String describe() {
         return COLOUR_NAMES[primary()] + " with " + COLOUR_NAMES[secondary()] + " " + MARKINGS[marking()]

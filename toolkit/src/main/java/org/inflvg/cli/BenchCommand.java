@@ -1,0 +1,143 @@
+package org.inflvg.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.inflvg.InfLVG;
+import org.inflvg.Scene;
+import org.inflvg.Story;
+import org.inflvg.bench.BaseModelEvaluation;
+import org.inflvg.select.ContextSelector;
+import org.inflvg.select.Selectors;
+import org.inflvg.world.Eps;
+import org.inflvg.world.EpsGenerator;
+import org.inflvg.world.Split;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code inflvg bench ...}: measurements that print a table. */
+@Command(name = "bench", description = "Benchmarks and evaluations that print a table.",
+        subcommands = {BenchCommand.Base.class, BenchCommand.Speed.class})
+public final class BenchCommand implements Runnable {
+
+    @Override
+    public void run() {
+        throw new BadInputException("say which benchmark: base (what the base model shows) or speed (ms per chunk)");
+    }
+
+    static InfLVG load(Path model) {
+        return model == null ? InfLVG.load() : InfLVG.load(model);
+    }
+
+    static ProgressBar bar(String name, long max) {
+        return new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).build();
+    }
+
+    /** {@code inflvg bench base}: quality on held-out single scenes and the scene-switch phenomena. */
+    @Command(name = "base", mixinStandardHelpOptions = true,
+            description = "Evaluate the base model: single-scene quality and scene-switch leakage / identity loss.")
+    public static final class Base implements Callable<Integer> {
+        @Option(names = "--model", description = "model folder (default: data/tinydit)")
+        Path model;
+        @Option(names = "--scenes", defaultValue = "50", description = "held-out single scenes (default ${DEFAULT-VALUE})")
+        int scenes;
+        @Option(names = "--cases", defaultValue = "24", description = "two-scene switches per selector (default ${DEFAULT-VALUE})")
+        int cases;
+        @Option(names = "--selectors", defaultValue = "none,full,window:2,random:128",
+                description = "selectors to compare (default ${DEFAULT-VALUE}); forms: " + Selectors.FORMS)
+        String selectors;
+        @Option(names = "--seed", defaultValue = "0")
+        long seed;
+        @Option(names = "--out", description = "write the figures as JSON here")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (scenes < 1 || cases < 1) {
+                throw new BadInputException("--scenes and --cases must be at least 1");
+            }
+            List<ContextSelector> sels = Selectors.parseList(selectors);
+            try (InfLVG lvg = load(model); ProgressBar pb = bar("bench base", scenes + (long) cases * sels.size())) {
+                BaseModelEvaluation.Report r = BaseModelEvaluation.run(lvg, scenes, cases, sels, seed, pb::stepTo);
+                pb.close();
+                System.out.println(r.table());
+                if (out != null) {
+                    Files.write(out, BaseModelEvaluation.asMap(r));
+                    System.out.println("wrote " + out);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code inflvg bench speed}: ms per chunk against story length, full context vs a fixed budget. */
+    @Command(name = "speed", mixinStandardHelpOptions = true,
+            description = "ms per chunk against context length (1..9 scenes): full context vs a fixed kept-token budget.")
+    public static final class Speed implements Callable<Integer> {
+        @Option(names = "--model", description = "model folder (default: data/tinydit)")
+        Path model;
+        @Option(names = "--scenes", defaultValue = "9", description = "story length, 2..9 (default ${DEFAULT-VALUE})")
+        int scenes;
+        @Option(names = "--budget", defaultValue = "256", description = "kept history tokens for the fixed budget")
+        int budget;
+
+        @Override
+        public Integer call() {
+            if (scenes < 2 || scenes > 9) {
+                throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
+            }
+            Eps eps = EpsGenerator.generate(Split.TEST, 1, scenes, 0).get(0);
+            List<ContextSelector> sels = List.of(Selectors.full(), Selectors.random(budget));
+            try (InfLVG lvg = load(model)) {
+                // warm-up: one short story so the first measured chunk does not pay for start-up
+                try (Story w = lvg.story(new Eps(0, eps.scenes().subList(0, 2), eps.identity(), null))) {
+                    w.all();
+                }
+                List<double[]> ms = new ArrayList<>();
+                List<int[]> ctx = new ArrayList<>();
+                double[] total = new double[sels.size()];
+                for (int k = 0; k < sels.size(); k++) {
+                    double[] m = new double[scenes];
+                    int[] c = new int[scenes];
+                    long t0 = System.nanoTime();
+                    try (Story st = lvg.story(eps).selector(sels.get(k))) {
+                        for (int s = 0; s < scenes; s++) {
+                            Scene sc = st.next();
+                            m[s] = sc.msPerChunk();
+                            c[s] = sc.contextTokens()[sc.contextTokens().length - 1];
+                        }
+                    }
+                    total[k] = (System.nanoTime() - t0) / 1e9;
+                    ms.add(m);
+                    ctx.add(c);
+                }
+                System.out.printf("%-6s %22s %22s%n", "scene", "full: ms/chunk (ctx)", sels.get(1).name() + ": ms/chunk (ctx)");
+                for (int s = 0; s < scenes; s++) {
+                    System.out.printf("%-6d %14.1f (%5d) %14.1f (%5d)%n", s + 1, ms.get(0)[s], ctx.get(0)[s], ms.get(1)[s],
+                            ctx.get(1)[s]);
+                }
+                System.out.printf("scene %d / scene 2 ratio: full %.2fx, %s %.2fx%n", scenes, ms.get(0)[scenes - 1] / ms.get(0)[1],
+                        sels.get(1).name(), ms.get(1)[scenes - 1] / ms.get(1)[1]);
+                System.out.printf("whole %d-scene story: full %.1f s, %s %.1f s%n", scenes, total[0], sels.get(1).name(), total[1]);
+            }
+            return 0;
+        }
+    }
+
+    /** JSON output helper. */
+    static final class Files {
+        static void write(Path p, Object o) throws java.io.IOException {
+            Path abs = p.toAbsolutePath();
+            java.nio.file.Files.createDirectories(abs.getParent());
+            Path tmp = java.nio.file.Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), o);
+            java.nio.file.Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+}
