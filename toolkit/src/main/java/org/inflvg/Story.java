@@ -147,7 +147,7 @@ public final class Story implements AutoCloseable {
         String prompt = eps.scenes().get(s);
         if (chunkInScene == 0) {
             sceneStart = cache.size();
-            currentSelection = s == 0 ? null : selector.select(new SelectionRequest(cache, sceneStart, prompt,
+            currentSelection = s == 0 ? null : selector.select(new SelectionRequest(model, cache, sceneStart, prompt,
                     SelectionRequest.subjectOf(prompt), s, seed));
         }
         int[] history = currentSelection == null ? new int[0] : currentSelection.keptTokens();
@@ -181,6 +181,11 @@ public final class Story implements AutoCloseable {
 
     private long noiseSeed(int scene, int chunk) {
         return seed * 1_000_003L + scene * 1009L + chunk;
+    }
+
+    /** The noise seed of chunk 0 of scene {@code scene} (chunk c uses this + c): rollouts share the story's noise. */
+    public long noiseSeedOf(int scene) {
+        return noiseSeed(scene, 0);
     }
 
     /** The individual of this story: the set's identity, or one drawn from the seed. */

@@ -82,6 +82,86 @@ public final class ChunkGenerator {
         }
     }
 
+    /**
+     * Rolls out the first {@code chunks} chunks of a new scene for a group of G members at once, member g attending to
+     * the history tokens {@code keep[g]} (equal lengths) plus its own new chunks. Every member uses the same noise, so
+     * members differ only by their selection. The cache is not changed. Returns each member's tokens [chunks * N * P].
+     */
+    public static float[][] rollout(TinyDiT model, KvCache cache, int[][] keep, int[] textIds, int firstFrame,
+                                    int chunks, long noiseSeed) {
+        ModelConfig cfg = model.config();
+        int G = keep.length, N = cfg.tokensPerChunk(), P = cfg.patchDim(), depth = cfg.depth();
+        float[][] out = new float[G][chunks * N * P];
+        try (NDManager m = cache.configManagerFor(model); var ng = new NoGrad()) {
+            NDArray[][] hist = cache.gatherBatch(keep, m);                   // per layer [G, H, K, hd]
+            NDArray[][] own = new NDArray[depth][2];                          // per layer [G, H, n, hd] of new chunks
+            NDArray[] text = model.text(m, java.util.Arrays.copyOf(textIds, cfg.textLength()), 1);
+            for (int c = 0; c < chunks; c++) {
+                NDArray[][] ctxKv = new NDArray[depth][2];
+                for (int l = 0; l < depth; l++) {
+                    for (int w = 0; w < 2; w++) {
+                        NDArray a = hist[l][w], b = own[l][w];
+                        ctxKv[l][w] = a == null ? b : b == null ? a : a.concat(b, 2);
+                    }
+                }
+                int kept = ctxKv[0][0] == null ? 0 : (int) ctxKv[0][0].getShape().get(2);
+                TinyDiT.Context ctx = new TinyDiT.Context() {
+                    public int tokens() {
+                        return kept;
+                    }
+
+                    public NDArray keys(int layer) {
+                        return ctxKv[layer][0];
+                    }
+
+                    public NDArray values(int layer) {
+                        return ctxKv[layer][1];
+                    }
+                };
+                Random r = new Random(noiseSeed + c);
+                float[] noise = new float[N * P];
+                for (int i = 0; i < noise.length; i++) {
+                    noise[i] = (float) r.nextGaussian();
+                }
+                float[] x = new float[G * N * P];
+                for (int g = 0; g < G; g++) {
+                    System.arraycopy(noise, 0, x, g * N * P, N * P);
+                }
+                int frame = firstFrame + c * cfg.chunkFrames();
+                int steps = cfg.denoiseSteps();
+                float[] ts = new float[G];
+                for (int s = 0; s < steps; s++) {
+                    float t = 1f - s / (float) steps, tNext = 1f - (s + 1) / (float) steps;
+                    java.util.Arrays.fill(ts, t);
+                    try (NDManager sm = m.newSubManager()) {
+                        float[] v = model.velocity(sm, sm.create(x, new Shape(G, N, P)), ts, frame, text, ctx, null)
+                                .toFloatArray();
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] += (tNext - t) * v[i];
+                        }
+                    }
+                }
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = Math.max(-1f, Math.min(1f, x[i]));
+                }
+                for (int g = 0; g < G; g++) {
+                    System.arraycopy(x, g * N * P, out[g], c * N * P, N * P);
+                }
+                if (c + 1 < chunks) {
+                    List<NDArray[]> kv = new ArrayList<>();
+                    java.util.Arrays.fill(ts, 0f);
+                    model.velocity(m, m.create(x, new Shape(G, N, P)), ts, frame, text, ctx, kv);
+                    for (int l = 0; l < depth; l++) {
+                        for (int w = 0; w < 2; w++) {
+                            own[l][w] = own[l][w] == null ? kv.get(l)[w] : own[l][w].concat(kv.get(l)[w], 2);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Switches libtorch's grad mode off on this thread for the scope (generation records no graph). */
     static final class NoGrad implements AutoCloseable {
         private final boolean was;

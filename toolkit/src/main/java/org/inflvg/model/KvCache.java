@@ -19,6 +19,7 @@ public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys, values;   // per layer [1, H, capacity, hd]
     private int size, capacity;
+    private NDArray[] lastQueries;          // per layer [1, H, N, hd]: queries of the newest chunk's clean pass
     private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
 
     public KvCache(ModelConfig cfg, NDManager parent) {
@@ -98,6 +99,18 @@ public final class KvCache implements AutoCloseable {
             NDIndex at = new NDIndex(":, :, " + size + ":" + (size + n) + ", :");
             keys[l].set(at, kv.get(l)[0]);
             values[l].set(at, kv.get(l)[1]);
+        }
+        if (kv.get(0).length > 2) {
+            if (lastQueries == null) {
+                lastQueries = new NDArray[cfg.depth()];
+            }
+            for (int l = 0; l < cfg.depth(); l++) {
+                if (lastQueries[l] != null) {
+                    lastQueries[l].close();
+                }
+                lastQueries[l] = kv.get(l)[2].duplicate();
+                lastQueries[l].attach(manager);
+            }
         }
         int g = cfg.grid(), tpf = cfg.tokensPerFrame();
         for (int j = 0; j < n; j++) {
@@ -197,6 +210,63 @@ public final class KvCache implements AutoCloseable {
     /** A fresh child manager of the cache's parent for one chunk's temporaries. */
     NDManager configManagerFor(TinyDiT model) {
         return manager.getParentManager().newSubManager();
+    }
+
+    /**
+     * Attention that the newest chunk's queries paid to each of the first {@code history} cached tokens, averaged over
+     * layers, heads and queries (softmax over those tokens only): [history] floats. Used by the H2O-style selector.
+     */
+    public float[] attentionFromLastChunk(int history, NDManager m) {
+        if (lastQueries == null || history == 0) {
+            throw new IllegalStateException("no chunk has been written to the cache yet");
+        }
+        float[] acc = new float[history];
+        try (NDManager s = m.newSubManager()) {
+            for (int l = 0; l < cfg.depth(); l++) {
+                NDArray k = keys[l].get(new NDIndex(":, :, 0:" + history + ", :"));
+                k.attach(s);
+                NDArray q = lastQueries[l].duplicate();
+                q.attach(s);
+                NDArray p = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);          // [1, H, N, history]
+                float[] mean = p.mean(new int[] {0, 1, 2}).toFloatArray();
+                for (int i = 0; i < history; i++) {
+                    acc[i] += mean[i] / cfg.depth();
+                }
+            }
+        }
+        return acc;
+    }
+
+    /**
+     * Per-member kept context for a batch of G rollouts: member g keeps {@code keep[g]} (all of equal length). Returns
+     * per layer keys and values [G, H, K, hd] in {@code m}.
+     */
+    public NDArray[][] gatherBatch(int[][] keep, NDManager m) {
+        int G = keep.length, K = keep[0].length;
+        long[] flat = new long[G * K];
+        for (int g = 0; g < G; g++) {
+            if (keep[g].length != K) {
+                throw new IllegalArgumentException("every member of a group must keep the same number of tokens");
+            }
+            for (int i = 0; i < K; i++) {
+                check(keep[g][i]);
+                flat[g * K + i] = keep[g][i];
+            }
+        }
+        NDArray[][] out = new NDArray[cfg.depth()][2];
+        if (K == 0) {
+            return out;
+        }
+        NDArray idx = m.create(flat);
+        for (int l = 0; l < cfg.depth(); l++) {
+            for (int which = 0; which < 2; which++) {
+                NDArray src = which == 0 ? keys[l] : values[l];
+                NDArray g = src.get(new NDIndex(":, :, {}, :", idx));                // [1, H, G*K, hd]
+                g.attach(m);
+                out[l][which] = g.reshape(cfg.heads(), G, K, cfg.headDim()).transpose(1, 0, 2, 3);
+            }
+        }
+        return out;
     }
 
     /** Native bytes held by the cache (keys and values of all layers at current capacity). */

@@ -257,7 +257,7 @@ public final class TinyDiT implements AutoCloseable {
         NDArray q = rope(qkv[0]).mul((float) (1 / Math.sqrt(cfg.headDim())));
         NDArray k = rope(qkv[1]);
         if (kvOut != null) {
-            kvOut.add(new NDArray[] {k, qkv[2]});
+            kvOut.add(new NDArray[] {k, qkv[2], q});
         }
         h = h.add(lin(merge(attn.apply(b, q, k, qkv[2])), n + "o").mul(mod.get(2)));
         // cross-attention to the prompt's text tokens
@@ -383,6 +383,11 @@ public final class TinyDiT implements AutoCloseable {
     public NDArray velocity(NDManager m, NDArray x, float[] t, int firstFrame, NDArray[] text, Context ctx,
                             List<NDArray[]> kvOut) {
         int S = t.length;
+        if (text[0].getShape().get(0) != S) { // one prompt for a whole batch (e.g. GRPO rollouts)
+            Shape ts = text[0].getShape();
+            text = new NDArray[] {text[0].broadcast(new Shape(S, ts.get(1), ts.get(2))),
+                text[1].broadcast(new Shape(S, text[1].getShape().get(1)))};
+        }
         int[] first = new int[S];
         java.util.Arrays.fill(first, firstFrame);
         NDArray h = addFramePositions(m, lin(x, "patch_in"), first);
@@ -403,6 +408,17 @@ public final class TinyDiT implements AutoCloseable {
             h = block(b, h, cond, text[0], attn, kvOut);
         }
         return head(h, cond);
+    }
+
+    /** Keys that layer {@code layer}'s self-attention would give to hidden states {@code h} [.., d] (no RoPE). */
+    public NDArray keyProjection(int layer, NDArray h) {
+        int d = cfg.dim();
+        NDArray wq = w.get("block." + layer + ".qkv.w"), bq = w.get("block." + layer + ".qkv.b");
+        NDArray wk = wq.get(new NDIndex(":, " + d + ":" + 2 * d)), bk = bq.get(new NDIndex(d + ":" + 2 * d));
+        NDArray out = h.matMul(wk).add(bk);
+        wk.close();
+        bk.close();
+        return out;
     }
 
     /** Gathered context for one chunk: per layer keys and values [1 or S, H, M, hd]. */

@@ -41,7 +41,7 @@ public final class Weights implements AutoCloseable {
     }
 
     /** Creates a parameter drawn from N(0, std^2) (std 0 gives zeros). */
-    NDArray normal(String name, Random rnd, double std, long... shape) {
+    public NDArray normal(String name, Random rnd, double std, long... shape) {
         int n = (int) new Shape(shape).size();
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
@@ -50,15 +50,19 @@ public final class Weights implements AutoCloseable {
         return put(name, manager.create(v, new Shape(shape)));
     }
 
-    NDArray constant(String name, float value, long... shape) {
+    public NDArray constant(String name, float value, long... shape) {
         return put(name, manager.full(new Shape(shape), value));
     }
 
-    NDArray put(String name, NDArray a) {
+    /** Adds a parameter (owned by this store's manager from now on). */
+    public NDArray put(String name, NDArray a) {
         if (params.containsKey(name)) {
             throw new IllegalStateException("duplicate parameter " + name);
         }
         a.setName(name);
+        if (a.getManager() != manager) {
+            a.attach(manager);
+        }
         params.put(name, a);
         return a;
     }

@@ -62,6 +62,16 @@ public final class Selectors {
         }, k);
     }
 
+    /** Keeps the K history tokens that received the most attention from the last finished chunk (H2O). */
+    public static ContextSelector attentionScore(int k) {
+        return ScoreSelectors.attention(k);
+    }
+
+    /** Keeps the K history tokens whose keys are most similar to the subject text (no training). */
+    public static ContextSelector textSimilarity(int k) {
+        return ScoreSelectors.text(k);
+    }
+
     private static int[] recent(SelectionRequest r, int frames) {
         int from = Math.max(0, r.history() - frames * r.tokensPerFrame());
         return IntStream.range(from, r.history()).toArray();
@@ -81,7 +91,7 @@ public final class Selectors {
     }
 
     /** The allowed one-word forms, for error messages. */
-    public static final String FORMS = "none, full, window:N, sink:S+R, random:K";
+    public static final String FORMS = "none, full, window:N, sink:S+R, random:K, attention:K, text:K, policy:K[@dir]";
 
     /** Parses a one-word selector ("full", "window:8", "sink:1+4", "random:256"). */
     public static ContextSelector parse(String word) {
@@ -91,6 +101,17 @@ public final class Selectors {
             if (w.equals("none")) return none();
             if (w.startsWith("window:")) return window(Integer.parseInt(w.substring(7)));
             if (w.startsWith("random:")) return random(Integer.parseInt(w.substring(7)));
+            if (w.startsWith("attention:")) return attentionScore(Integer.parseInt(w.substring(10)));
+            if (w.startsWith("text:")) return textSimilarity(Integer.parseInt(w.substring(5)));
+            if (w.startsWith("policy:")) {
+                if (policyFactory == null) {
+                    throw new IllegalArgumentException("policy selectors need a trained policy; none is registered");
+                }
+                String rest = w.substring(7);
+                int at = rest.indexOf('@');
+                int k = Integer.parseInt(at < 0 ? rest : rest.substring(0, at));
+                return policyFactory.apply(k, at < 0 ? null : rest.substring(at + 1));
+            }
             if (w.startsWith("sink:")) {
                 String[] p = w.substring(5).split("\\+");
                 if (p.length == 2) return sinkAndRecent(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
@@ -99,6 +120,16 @@ public final class Selectors {
             throw new IllegalArgumentException("selector '" + word + "' has a bad number; allowed forms: " + FORMS);
         }
         throw new IllegalArgumentException("unknown selector '" + word + "'; allowed forms: " + FORMS);
+    }
+
+    private static java.util.function.BiFunction<Integer, String, ContextSelector> policyFactory;
+
+    /**
+     * Registers how "policy:K[@dir]" is turned into a selector (the facade registers the shipped policy; a null dir
+     * means the default policy).
+     */
+    public static void registerPolicy(java.util.function.BiFunction<Integer, String, ContextSelector> factory) {
+        policyFactory = factory;
     }
 
     /** Parses a comma-separated list of selectors. */

@@ -1,0 +1,54 @@
+package org.inflvg.grpo;
+
+/**
+ * GRPO settings.
+ *
+ * @param groupSize     G: rollouts per group
+ * @param rolloutChunks chunks of the new scene generated per rollout
+ * @param learningRate  AdamW learning rate (official: 1e-4 amortised, 1e-3 test-time)
+ * @param clipGrad      global gradient-norm clip (official: 10)
+ * @param epochs        inner epochs reusing a group (more than 1 enables PPO clipping and the KL term)
+ * @param clipEps       PPO ratio clip
+ * @param klCoef        weight of the KL penalty towards the sampling policy (k3 estimator)
+ * @param seed          seed of the selection draws
+ */
+public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
+                         double clipEps, double klCoef, long seed) {
+
+    public static final GrpoConfig DEFAULT = new GrpoConfig(8, 2, 1e-3, 10, 1, 0.2, 0.0, 0);
+
+    public GrpoConfig {
+        if (groupSize < 2 || groupSize > 64) {
+            throw new IllegalArgumentException("groupSize must be in [2, 64] (advantages need a group), got " + groupSize);
+        }
+        if (rolloutChunks < 1) {
+            throw new IllegalArgumentException("rolloutChunks must be at least 1, got " + rolloutChunks);
+        }
+        if (!(learningRate > 0 && learningRate < 1)) {
+            throw new IllegalArgumentException("learningRate must be in (0, 1), got " + learningRate);
+        }
+        if (epochs < 1 || epochs > 16) {
+            throw new IllegalArgumentException("epochs must be in [1, 16], got " + epochs);
+        }
+    }
+
+    public GrpoConfig withGroupSize(int g) {
+        return new GrpoConfig(g, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed);
+    }
+
+    public GrpoConfig withLearningRate(double lr) {
+        return new GrpoConfig(groupSize, rolloutChunks, lr, clipGrad, epochs, clipEps, klCoef, seed);
+    }
+
+    public GrpoConfig withRolloutChunks(int c) {
+        return new GrpoConfig(groupSize, c, learningRate, clipGrad, epochs, clipEps, klCoef, seed);
+    }
+
+    public GrpoConfig withEpochs(int e) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, e, clipEps, klCoef, seed);
+    }
+
+    public GrpoConfig withSeed(long s) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, s);
+    }
+}

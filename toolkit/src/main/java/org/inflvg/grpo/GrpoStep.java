@@ -1,0 +1,52 @@
+package org.inflvg.grpo;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of one GRPO update: each member's selection summary, reward components, advantage and log-probability,
+ * and the update's loss, KL, clip fraction, gradient norm and timings.
+ */
+public record GrpoStep(long step, int scene, String prompt, List<Member> members, boolean zeroSpread, double loss,
+                       double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs,
+                       double rewardMs, double updateMs) {
+
+    /** One rollout of the group. */
+    public record Member(int index, int kept, int[] keptPerFrame, Map<String, Double> rewards, double reward,
+                         double advantage, double logProb) {
+    }
+
+    /** Mean reward of the group. */
+    public double meanReward() {
+        return members.stream().mapToDouble(Member::reward).average().orElse(0);
+    }
+
+    /** A plain-text table: one row per member. */
+    public String table() {
+        StringBuilder sb = new StringBuilder();
+        var keys = members.get(0).rewards().keySet();
+        sb.append(String.format("%-6s", "member"));
+        for (String k : keys) {
+            sb.append(String.format(" %12s", k));
+        }
+        sb.append(String.format(" %8s %9s %9s  kept per frame%n", "reward", "advantage", "log pi"));
+        for (Member m : members) {
+            sb.append(String.format("%-6d", m.index()));
+            for (String k : keys) {
+                sb.append(String.format(" %12.3f", m.rewards().get(k)));
+            }
+            sb.append(String.format(" %8.3f %9.3f %9.2f  %s%n", m.reward(), m.advantage(), m.logProb(),
+                    java.util.Arrays.toString(m.keptPerFrame())));
+        }
+        sb.append(String.format("loss %.4f  kl %.4f  clip %.2f  grad %.3f  entropy %.2f  %s  rollout %.0f ms  reward %.0f ms"
+                        + "  update %.0f ms%n", loss, kl, clipFraction, gradNorm, entropy,
+                zeroSpread ? "ZERO SPREAD (no update)" : "", rolloutMs, rewardMs, updateMs));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return String.format("GrpoStep %d scene %d: mean reward %.3f, loss %.4f%s", step, scene, meanReward(), loss,
+                zeroSpread ? " (zero spread, skipped)" : "");
+    }
+}

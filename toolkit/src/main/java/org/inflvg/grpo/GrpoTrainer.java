@@ -1,0 +1,236 @@
+package org.inflvg.grpo;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.inflvg.Story;
+import org.inflvg.model.AdamW;
+import org.inflvg.model.ChunkGenerator;
+import org.inflvg.model.ModelConfig;
+import org.inflvg.model.Patches;
+import org.inflvg.model.TinyDiT;
+import org.inflvg.policy.ContextPolicy;
+import org.inflvg.select.PlackettLuce;
+import org.inflvg.select.Selection;
+import org.inflvg.select.SelectionRequest;
+import org.inflvg.video.Video;
+
+/**
+ * GRPO for the context policy, one scene transition at a time, in the algorithm's order: sample a group of selections
+ * from the policy (Plackett-Luce, K tokens each) -> roll out the new scene's first chunks under each, batched, with the
+ * same noise -> score with the reward -> group-normalised advantages -> loss -> clip -> AdamW step -> log.
+ *
+ * <p>Loss per member: -min(rho A, clip(rho, 1 - eps, 1 + eps) A) with rho = exp(log pi - log pi_old), plus an
+ * optional k3 KL towards the sampling policy; in the first epoch rho = 1 and the gradient is A * grad log pi.
+ */
+public final class GrpoTrainer implements AutoCloseable {
+
+    private final TinyDiT model;
+    private final ContextPolicy policy;
+    private final RewardFunction reward;
+    private final GrpoConfig cfg;
+    private final NDManager manager;
+    private final AdamW optimizer;
+    private long steps;
+
+    public GrpoTrainer(TinyDiT model, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg) {
+        this.model = model;
+        this.policy = policy;
+        this.reward = reward;
+        this.cfg = cfg;
+        this.manager = NDManager.newBaseManager();
+        this.optimizer = new AdamW(policy.weights(), manager, 0.9, 0.999, 0.0);
+        policy.weights().requireGradients();
+    }
+
+    public GrpoConfig config() {
+        return cfg;
+    }
+
+    /** Updates done so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * One update on the story's next transition (the story must have at least one finished scene and one to go).
+     * The story itself is not advanced.
+     */
+    public GrpoStep step(Story story) {
+        int s = story.scenes().size();
+        if (s == 0 || !story.hasNext()) {
+            throw new IllegalStateException("GRPO needs a story between scenes: at least one finished scene and one to "
+                    + "generate (call story.next() first); this story has " + s + " of " + story.eps().size());
+        }
+        ModelConfig mc = model.config();
+        String prompt = story.eps().scenes().get(s);
+        SelectionRequest req = new SelectionRequest(model, story.cache(), story.cache().size(), prompt,
+                SelectionRequest.subjectOf(prompt), s, story.seedValue());
+        int[][] ca = policy.candidatesAndAnchors(req);
+        int[] cand = ca[0], anchors = ca[1];
+        int k = policy.config().budget();
+        if (k > cand.length) {
+            throw new IllegalArgumentException("policy budget K must be in [1, " + cand.length + "] (candidates at scene "
+                    + s + "), got " + k);
+        }
+        int G = cfg.groupSize();
+        try (NDManager m = manager.newSubManager()) {
+            NDArray[] in = policy.inputs(req, cand, m);
+            // 1. sample the group from the current policy
+            float[] logits;
+            try (var ng = new NoGrad()) {
+                logits = policy.logits(in[0], in[1]).toFloatArray();
+            }
+            Random rnd = new Random(cfg.seed() * 1_000_003L + steps);
+            int[][] draws = new int[G][];
+            int[][] keep = new int[G][];
+            List<Selection> selections = new ArrayList<>();
+            for (int g = 0; g < G; g++) {
+                draws[g] = PlackettLuce.sample(logits, k, rnd);
+                keep[g] = new int[anchors.length + k];
+                System.arraycopy(anchors, 0, keep[g], 0, anchors.length);
+                for (int i = 0; i < k; i++) {
+                    keep[g][anchors.length + i] = cand[draws[g][i]];
+                }
+                selections.add(new Selection("policy:" + k + "#" + g, keep[g], anchors, null, req.history(), k,
+                        mc.tokensPerFrame()));
+            }
+            // 2. roll out the new scene's first chunks under each selection, batched, same noise
+            long t0 = System.nanoTime();
+            float[][] tokens = ChunkGenerator.rollout(model, story.cache(), keep, model.tokenize(prompt),
+                    s * mc.sceneFrames(), cfg.rolloutChunks(), story.noiseSeedOf(s));
+            List<Video> clips = new ArrayList<>();
+            for (float[] t : tokens) {
+                clips.add(Patches.toVideo(t, cfg.rolloutChunks() * mc.chunkFrames(), mc.frameSize(), mc.patch()));
+            }
+            double rolloutMs = (System.nanoTime() - t0) / 1e6;
+            // 3. reward
+            t0 = System.nanoTime();
+            Group group = new Group(prompt, story.eps().scenes().get(s - 1), story.video(), story.identity(),
+                    selections, clips);
+            List<RewardFunction.Score> scores = reward.score(group);
+            double[] r = scores.stream().mapToDouble(RewardFunction.Score::total).toArray();
+            double rewardMs = (System.nanoTime() - t0) / 1e6;
+            // 4. group-normalised advantages
+            double[] adv = Advantage.of(r);
+            boolean zero = Advantage.zeroSpread(r);
+            // 5-7. loss, clip, step (skipped when the group has no spread: it carries no signal)
+            t0 = System.nanoTime();
+            double loss = 0, kl = 0, clipFrac = 0, norm = 0;
+            double[] logPiOld = logProbs(m, in, draws, null);
+            if (!zero) {
+                for (int e = 0; e < cfg.epochs(); e++) {
+                    double[] out = new double[3];
+                    try (NDScope scope = new NDScope();
+                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray l = lossOf(m, in, draws, logPiOld, adv, out);
+                        gc.backward(l);
+                        loss = l.getFloat();
+                    }
+                    kl = out[1];
+                    clipFrac = out[2];
+                    norm = optimizer.update(cfg.learningRate(), cfg.clipGrad());
+                }
+            }
+            double updateMs = (System.nanoTime() - t0) / 1e6;
+            // 8. log
+            List<GrpoStep.Member> members = new ArrayList<>();
+            for (int g = 0; g < G; g++) {
+                members.add(new GrpoStep.Member(g, keep[g].length, selections.get(g).keptPerFrame(),
+                        scores.get(g).components(), r[g], adv[g], logPiOld[g]));
+            }
+            steps++;
+            return new GrpoStep(steps, s, prompt, members, zero, loss, kl, clipFrac, norm,
+                    PlackettLuce.entropy(logits), rolloutMs, rewardMs, updateMs);
+        }
+    }
+
+    /** log pi of each member's ordered draw, [G] (no gradient when collector is absent). */
+    private double[] logProbs(NDManager m, NDArray[] in, int[][] draws, Object unused) {
+        try (var ng = new NoGrad(); NDScope scope = new NDScope()) {
+            float[] v = logPi(m, policy.logits(in[0], in[1]), draws).toFloatArray();
+            double[] out = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                out[i] = v[i];
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Exact Plackett-Luce log-probabilities with gradients: log pi_g = sum_i [log p_{s_i} - log(1 - sum_{j<i} p_{s_j})].
+     */
+    static NDArray logPi(NDManager m, NDArray logits, int[][] draws) {
+        int G = draws.length, K = draws[0].length;
+        long M = logits.getShape().get(0);
+        long[] idx = new long[G * K];
+        for (int g = 0; g < G; g++) {
+            for (int i = 0; i < K; i++) {
+                idx[g * K + i] = draws[g][i];
+            }
+        }
+        NDArray logp = logits.logSoftmax(0).reshape(1, M).broadcast(new Shape(G, M));       // [G, M]
+        NDArray sel = logp.gather(m.create(idx, new Shape(G, K)), 1);                        // [G, K] log p of draws
+        NDArray p = sel.exp();
+        NDArray before = p.cumSum(1).sub(p);                                                  // [G, K] mass drawn before
+        NDArray rest = before.neg().add(1f).maximum(1e-12f).log();
+        return sel.sub(rest).sum(new int[] {1});                                              // [G]
+    }
+
+    private NDArray lossOf(NDManager m, NDArray[] in, int[][] draws, double[] logPiOld, double[] adv, double[] out) {
+        int G = draws.length;
+        float[] old = new float[G], a = new float[G];
+        for (int g = 0; g < G; g++) {
+            old[g] = (float) logPiOld[g];
+            a[g] = (float) adv[g];
+        }
+        NDArray lp = logPi(m, policy.logits(in[0], in[1]), draws);                          // [G]
+        NDArray oldA = m.create(old), advA = m.create(a);
+        NDArray ratio = lp.sub(oldA).exp();
+        NDArray unclipped = ratio.mul(advA);
+        NDArray clipped = ratio.clip(1 - cfg.clipEps(), 1 + cfg.clipEps()).mul(advA);
+        NDArray loss = unclipped.minimum(clipped).mean().neg();
+        // k3 estimator of KL(pi_old || pi): exp(old - lp) - (old - lp) - 1
+        NDArray diff = oldA.sub(lp);
+        NDArray kl = diff.exp().sub(diff).sub(1f).mean();
+        if (cfg.klCoef() > 0) {
+            loss = loss.add(kl.mul((float) cfg.klCoef()));
+        }
+        float[] rv = ratio.toFloatArray();
+        int clippedCount = 0;
+        for (float x : rv) {
+            if (Math.abs(x - 1) > cfg.clipEps()) {
+                clippedCount++;
+            }
+        }
+        out[1] = kl.getFloat();
+        out[2] = clippedCount / (double) G;
+        return loss;
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        manager.close();
+    }
+
+    /** Grad mode off for a scope. */
+    static final class NoGrad implements AutoCloseable {
+        private final boolean was = ai.djl.pytorch.jni.JniUtils.isGradMode();
+
+        NoGrad() {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
+
+        @Override
+        public void close() {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(was);
+        }
+    }
+}

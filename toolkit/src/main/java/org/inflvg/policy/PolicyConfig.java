@@ -1,0 +1,45 @@
+package org.inflvg.policy;
+
+/**
+ * Sizes and rules of the context selection model F_theta.
+ *
+ * @param modelDim    width of the base model (keys and text tokens are this wide)
+ * @param width       the policy's own width
+ * @param blocks      blocks of (cross-attention tokens -> subject text, feed-forward)
+ * @param heads       attention heads
+ * @param layer       which layer's cached keys are scored (the official code uses a middle layer)
+ * @param sinkFrames  history frames kept by rule at the start (a sink)
+ * @param recentFrames history frames kept by rule at the end
+ * @param budget      K: tokens chosen by the policy from the rest
+ */
+public record PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
+                           int budget) {
+
+    public PolicyConfig {
+        if (width < 4 || width % heads != 0) {
+            throw new IllegalArgumentException("width must be a multiple of heads and >= 4, got " + width + "/" + heads);
+        }
+        if (blocks < 0 || blocks > 8) {
+            throw new IllegalArgumentException("blocks must be in [0, 8], got " + blocks);
+        }
+        if (sinkFrames < 0 || recentFrames < 0) {
+            throw new IllegalArgumentException("sinkFrames and recentFrames must be >= 0");
+        }
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget K must be at least 1, got " + budget);
+        }
+    }
+
+    /** The embedded default for TinyDiT: width 64, 2 blocks, layer 2 of 4, no anchors, K = 128 (anchor frames of a 32x32 story are mostly old background, which is what leaks). */
+    public static PolicyConfig forModel(org.inflvg.model.ModelConfig m) {
+        return new PolicyConfig(m.dim(), 64, 2, 2, m.depth() / 2, 0, 0, 128);
+    }
+
+    public PolicyConfig withBudget(int k) {
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k);
+    }
+
+    public PolicyConfig withAnchors(int sink, int recent) {
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sink, recent, budget);
+    }
+}

@@ -1,0 +1,105 @@
+package org.inflvg.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.inflvg.InfLVG;
+import org.inflvg.Story;
+import org.inflvg.model.ModelConfig;
+import org.inflvg.model.ModelFiles;
+import org.inflvg.model.TinyDiT;
+import org.inflvg.policy.ContextPolicy;
+import org.inflvg.policy.PolicyConfig;
+import org.inflvg.select.PlackettLuce;
+import org.inflvg.select.Selection;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GrpoTrainerTest {
+
+    static final ModelConfig CFG = new ModelConfig(16, 4, 2, 2, 32, 2, 2, 1, 8, 40, 2, 1.0);
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void randomModel() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyDiT model = TinyDiT.create(CFG, m, 1);
+            Random r = new Random(2);
+            for (NDArray p : model.weights().all().values()) {
+                float[] v = p.toFloatArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] += (float) (r.nextGaussian() * 0.05);
+                }
+                p.set(v);
+            }
+            ModelFiles.save(model, model.weights(), dir, Map.of());
+        }
+    }
+
+    @Test
+    void logPiWithGradientsEqualsTheReference() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] logits = {0.5f, -1f, 2f, 0.1f, 1.3f};
+            int[][] draws = {{2, 4, 0}, {1, 3, 2}};
+            float[] lp = GrpoTrainer.logPi(m, m.create(logits), draws).toFloatArray();
+            for (int g = 0; g < draws.length; g++) {
+                assertEquals(PlackettLuce.logProb(logits, draws[g]), lp[g], 1e-5);
+            }
+        }
+    }
+
+    /** A reward that pays for keeping tokens of the last history frame: GRPO must move the policy's top-K there. */
+    @Test
+    void grpoLearnsWhatTheRewardPaysFor() {
+        int tpf = CFG.tokensPerFrame();
+        RewardFunction frameZero = group -> {
+            List<RewardFunction.Score> out = new ArrayList<>();
+            for (Selection s : group.selections()) {
+                int[] per = s.keptPerFrame();
+                double share = per[per.length - 1] / (double) s.size();
+                out.add(new RewardFunction.Score(Map.of("lastFrame", share), share));
+            }
+            return out;
+        };
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            PolicyConfig pc = PolicyConfig.forModel(CFG).withBudget(tpf);
+            ContextPolicy policy = new ContextPolicy(pc, pm, 3);
+            double before = topKShareOfLastFrame(lvg, story, policy);
+            try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, frameZero,
+                    GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-2))) {
+                GrpoStep first = null, last = null;
+                for (int i = 0; i < 25; i++) {
+                    last = t.step(story);
+                    if (first == null) {
+                        first = last;
+                    }
+                }
+                assertEquals(8, last.members().size());
+                assertTrue(last.meanReward() > first.meanReward(), "mean reward should rise: " + first.meanReward()
+                        + " -> " + last.meanReward());
+            }
+            double after = topKShareOfLastFrame(lvg, story, policy);
+            assertTrue(after > before + 0.3, "top-K share of the last frame should rise: " + before + " -> " + after);
+        }
+    }
+
+    private static double topKShareOfLastFrame(InfLVG lvg, Story story, ContextPolicy policy) {
+        var sel = new org.inflvg.policy.PolicySelector(policy, policy.config().budget(), false);
+        var req = new org.inflvg.select.SelectionRequest(lvg.model(), story.cache(), story.cache().size(),
+                "A cat spins in space", "A cat", 1, 0);
+        Selection s = sel.select(req);
+        int[] per = s.keptPerFrame();
+        return per[per.length - 1] / (double) s.size();
+    }
+}
