@@ -3,8 +3,16 @@ package org.inflvg;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.inflvg.grpo.GrpoConfig;
+import org.inflvg.grpo.GrpoTrainer;
+import org.inflvg.grpo.RewardFunction;
+import org.inflvg.grpo.Rewards;
 import org.inflvg.model.ModelFiles;
 import org.inflvg.model.TinyDiT;
+import org.inflvg.policy.ContextPolicy;
+import org.inflvg.policy.PolicyConfig;
+import org.inflvg.policy.PolicySelector;
+import org.inflvg.select.Selectors;
 import org.inflvg.world.Eps;
 
 /**
@@ -24,12 +32,47 @@ public final class InfLVG implements AutoCloseable {
     private final TinyDiT model;
     private final Path modelDir;
     private final String checksum;
+    private ContextPolicy policy;
 
     private InfLVG(NDManager manager, TinyDiT model, Path modelDir) {
         this.manager = manager;
         this.model = model;
         this.modelDir = modelDir;
         this.checksum = ModelFiles.checksum(modelDir);
+        Selectors.registerPolicy((k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false));
+    }
+
+    /**
+     * The context policy: the shipped one ({@code policy/} beside the model folder, i.e. {@code data/policy}) when
+     * present, else a fresh untrained one (uniform: it selects like random:K).
+     */
+    public ContextPolicy policy() {
+        if (policy == null) {
+            Path shipped = modelDir.toAbsolutePath().getParent().resolve("policy");
+            policy = java.nio.file.Files.isRegularFile(shipped.resolve("policy.json")) ? ContextPolicy.load(shipped, manager)
+                    : new ContextPolicy(PolicyConfig.forModel(model.config()), manager, 0);
+        }
+        return policy;
+    }
+
+    /** A fresh, untrained policy (uniform) with this model's sizes; {@code seed} initialises it. */
+    public ContextPolicy newPolicy(PolicyConfig cfg, long seed) {
+        return new ContextPolicy(cfg, manager, seed);
+    }
+
+    /** Loads a saved policy folder (policy.json + policy.bin). */
+    public ContextPolicy loadPolicy(Path dir) {
+        return ContextPolicy.load(dir, manager);
+    }
+
+    /** GRPO for {@link #policy()} with default settings and the colour-judge reward. */
+    public GrpoTrainer grpo() {
+        return grpo(policy(), GrpoConfig.DEFAULT, Rewards.colourJudge(1, 1, 1));
+    }
+
+    /** GRPO for a policy with the given settings and reward. */
+    public GrpoTrainer grpo(ContextPolicy p, GrpoConfig cfg, RewardFunction reward) {
+        return new GrpoTrainer(model, p, reward, cfg);
     }
 
     /** Loads the shipped model from {@code data/tinydit} of this checkout. */
@@ -91,6 +134,9 @@ public final class InfLVG implements AutoCloseable {
 
     @Override
     public void close() {
+        if (policy != null) {
+            policy.close();
+        }
         model.close();
         manager.close();
     }

@@ -12,12 +12,56 @@ import picocli.CommandLine.Option;
 
 /** {@code inflvg train ...}: trains the models we ship. */
 @Command(name = "train", description = "Train the shipped models from a seed.",
-        subcommands = {TrainCommand.Base.class})
+        subcommands = {TrainCommand.Base.class, TrainCommand.Policy.class})
 public final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
         throw new BadInputException("say what to train: ./inflvg train base --steps N --out data/tinydit");
+    }
+
+    /** {@code inflvg train policy}: the amortised context policy, GRPO across the EPS train split. */
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = "Train the amortised context policy with GRPO across the EPS train split. Resumes from --out.")
+    public static final class Policy implements Callable<Integer> {
+        @Option(names = "--steps", defaultValue = "200", description = "GRPO updates (default ${DEFAULT-VALUE})")
+        int steps;
+        @Option(names = "--sets", defaultValue = "200", description = "train-split prompt sets to cycle through")
+        int sets;
+        @Option(names = "--group", defaultValue = "8", description = "rollouts per group G")
+        int group;
+        @Option(names = "--budget", defaultValue = "128", description = "kept tokens K")
+        int budget;
+        @Option(names = "--lr", defaultValue = "1e-4", description = "learning rate (default ${DEFAULT-VALUE})")
+        double lr;
+        @Option(names = "--seed", defaultValue = "0")
+        long seed;
+        @Option(names = "--model", description = "base model folder (default: data/tinydit)")
+        Path model;
+        @Option(names = "--out", defaultValue = "data/policy", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @Override
+        public Integer call() {
+            if (steps < 1 || sets < 1) {
+                throw new BadInputException("--steps and --sets must be at least 1");
+            }
+            var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, 2, seed);
+            var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed);
+            try (org.inflvg.InfLVG lvg = BenchCommand.load(model);
+                 ProgressBar pb = BenchCommand.bar("train policy", steps)) {
+                var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);
+                var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, org.inflvg.grpo.Rewards.colourJudge(1, 1, 1),
+                        cfg, eps, steps, out, 10, st -> {
+                            pb.stepTo(st.step());
+                            pb.setExtraMessage(String.format("reward %.3f", st.meanReward()));
+                        });
+                pb.close();
+                System.out.println(last == null ? "nothing to do: already trained to " + steps + " steps" : last.table());
+                System.out.println("policy in " + out.toAbsolutePath());
+            }
+            return 0;
+        }
     }
 
     /** {@code inflvg train base}: TinyDiT on single-scene SpriteWorld clips. */

@@ -151,6 +151,37 @@ public final class GrpoTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * The reward of the policy's deterministic top-K selection on the story's next transition (one rollout of the same
+     * chunks, same noise): the figure GRPO should raise.
+     */
+    public RewardFunction.Score evaluate(Story story) {
+        int s = story.scenes().size();
+        ModelConfig mc = model.config();
+        String prompt = story.eps().scenes().get(s);
+        SelectionRequest req = new SelectionRequest(model, story.cache(), story.cache().size(), prompt,
+                SelectionRequest.subjectOf(prompt), s, story.seedValue());
+        Selection sel = new org.inflvg.policy.PolicySelector(policy, policy.config().budget(), false).select(req);
+        int[][] keep = {sel.keptTokens()};
+        float[][] tokens = ChunkGenerator.rollout(model, story.cache(), keep, model.tokenize(prompt), s * mc.sceneFrames(),
+                cfg.rolloutChunks(), story.noiseSeedOf(s));
+        Video clip = Patches.toVideo(tokens[0], cfg.rolloutChunks() * mc.chunkFrames(), mc.frameSize(), mc.patch());
+        Group g = new Group(prompt, story.eps().scenes().get(s - 1), story.video(), story.identity(), List.of(sel),
+                List.of(clip));
+        return reward.score(g).get(0);
+    }
+
+    /** Saves the optimiser's moments and step count beside a policy checkpoint. */
+    public void saveState(java.nio.file.Path dir) {
+        optimizer.save(dir);
+    }
+
+    /** Restores the optimiser's moments saved by {@link #saveState}. */
+    public void loadState(java.nio.file.Path dir, long step) {
+        optimizer.load(dir, step);
+        steps = step;
+    }
+
     /** log pi of each member's ordered draw, [G] (no gradient when collector is absent). */
     private double[] logProbs(NDManager m, NDArray[] in, int[][] draws, Object unused) {
         try (var ng = new NoGrad(); NDScope scope = new NDScope()) {

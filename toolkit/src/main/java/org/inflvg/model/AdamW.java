@@ -84,12 +84,14 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    void save(Path dir) {
+    /** Writes the moments beside a checkpoint. */
+    public void save(Path dir) {
         m.save(dir.resolve("adam-m.bin"));
         v.save(dir.resolve("adam-v.bin"));
     }
 
-    void load(Path dir, long step) {
+    /** Restores the moments and the step count of a checkpoint. */
+    public void load(Path dir, long step) {
         m.load(dir.resolve("adam-m.bin"));
         v.load(dir.resolve("adam-v.bin"));
         this.step = step;

@@ -100,6 +100,22 @@ public final class ColourJudge {
         return best;
     }
 
+    /** Histogram similarity of a video to a background's references: 1 - L1 / 2, in [0, 1]. */
+    public double backgroundSimilarity(Video v, Background bg) {
+        double[] h = new double[64];
+        for (int f = 0; f < v.frameCount(); f++) {
+            double[] hf = histogram(v, f);
+            for (int i = 0; i < 64; i++) {
+                h[i] += hf[i] / v.frameCount();
+            }
+        }
+        double d = 0;
+        for (int i = 0; i < 64; i++) {
+            d += Math.abs(h[i] - histograms.get(bg)[i]);
+        }
+        return 1 - d / 2;
+    }
+
     /** The nearest background of a whole video. */
     public Background background(Video v) {
         return background(v, 0, v.frameCount());

@@ -1,0 +1,162 @@
+package org.inflvg.grpo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.inflvg.InfLVG;
+import org.inflvg.Story;
+import org.inflvg.policy.ContextPolicy;
+import org.inflvg.policy.PolicySelector;
+import org.inflvg.world.Eps;
+
+/**
+ * The two GRPO modes. <b>Amortised</b>: one policy trained across the prompt sets of the EPS train split (one update per
+ * set, on its first scene switch), then frozen. <b>Test-time</b>: for one prompt set, a fresh policy per scene switch,
+ * a few updates on that switch, then the scene is generated with the deterministic top-K. Both write JSONL logs
+ * (scalars and the per-member table) and resume from their checkpoint.
+ */
+public final class PolicyTraining {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PolicyTraining() {
+    }
+
+    /** Amortised training into {@code out} (policy.json, policy.bin, state, logs); resumes. Returns the last step. */
+    public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
+                                     List<Eps> sets, int steps, Path out, int checkpointEvery, Consumer<GrpoStep> progress) {
+        GrpoStep last = null;
+        long start = 0;
+        Path state = out.resolve("state.json");
+        try (GrpoTrainer t = lvg.grpo(policy, cfg, reward)) {
+            if (Files.isRegularFile(state)) {
+                start = JSON.readTree(state.toFile()).get("step").asLong();
+                policy.weights().load(out.resolve("policy.bin"));
+                t.loadState(out, start);
+            }
+            for (long i = start; i < steps; i++) {
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                Eps e = sets.get((int) (i % sets.size()));
+                try (Story story = lvg.story(new Eps(e.index(), e.scenes().subList(0, 2), e.identity(), e.split()))
+                        .seed(i)) {
+                    story.next();
+                    last = t.step(story);
+                }
+                log(out.resolve("grpo-log.jsonl"), last, e.index());
+                progress.accept(last);
+                if ((i + 1) % checkpointEvery == 0 || i + 1 == steps) {
+                    checkpoint(policy, t, out, i + 1);
+                }
+            }
+            return last;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static void checkpoint(ContextPolicy policy, GrpoTrainer t, Path out, long step) throws IOException {
+        Files.createDirectories(out);
+        policy.save(out);
+        t.saveState(out);
+        Path tmp = Files.createTempFile(out, "state", ".tmp");
+        JSON.writeValue(tmp.toFile(), Map.of("step", step, "time", java.time.Instant.now().toString()));
+        Files.move(tmp, out.resolve("state.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Result of test-time optimisation of one prompt set: per switch, reward of top-K before and after. */
+    public record TestTimeResult(List<double[]> beforeAfter, org.inflvg.video.Video video) {
+    }
+
+    /**
+     * Test-time GRPO on one prompt set: for every scene switch a fresh policy (seeded) gets {@code steps} updates, then
+     * the scene is generated with its top-K. Logs go to {@code out}.
+     */
+    public static TestTimeResult testTime(InfLVG lvg, Eps eps, RewardFunction reward, GrpoConfig cfg, int steps,
+                                          long seed, Path out, Consumer<GrpoStep> progress) {
+        java.util.ArrayList<double[]> ba = new java.util.ArrayList<>();
+        try (Story story = lvg.story(eps).seed(seed)) {
+            story.next();
+            while (story.hasNext()) {
+                int s = story.scenes().size();
+                ContextPolicy p = lvg.newPolicy(lvg.policy().config(), seed * 131 + s);
+                try (GrpoTrainer t = lvg.grpo(p, cfg, reward)) {
+                    double before = t.evaluate(story).total();
+                    for (int i = 0; i < steps; i++) {
+                        GrpoStep st = t.step(story);
+                        log(out.resolve("grpo-log.jsonl"), st, eps.index());
+                        progress.accept(st);
+                    }
+                    double after = t.evaluate(story).total();
+                    ba.add(new double[] {before, after});
+                    story.selector(new PolicySelector(p, p.config().budget(), false));
+                    story.next();
+                }
+                p.close();
+            }
+            return new TestTimeResult(ba, story.video());
+        }
+    }
+
+    static void log(Path file, GrpoStep st, int set) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Map<String, Object> scalars = new LinkedHashMap<>();
+            scalars.put("kind", "scalars");
+            scalars.put("step", st.step());
+            scalars.put("set", set);
+            scalars.put("scene", st.scene());
+            scalars.put("reward/mean", st.meanReward());
+            for (String k : st.members().get(0).rewards().keySet()) {
+                scalars.put("reward/" + k, st.members().stream().mapToDouble(m -> m.rewards().get(k)).average().orElse(0));
+                scalars.put("reward_std/" + k, std(st.members().stream().mapToDouble(m -> m.rewards().get(k)).toArray()));
+            }
+            scalars.put("loss/policy", st.loss());
+            scalars.put("kl", st.kl());
+            scalars.put("clip_fraction", st.clipFraction());
+            scalars.put("grad_norm", st.gradNorm());
+            scalars.put("entropy", st.entropy());
+            scalars.put("zero_spread", st.zeroSpread());
+            scalars.put("time/rollout_ms", st.rolloutMs());
+            scalars.put("time/reward_ms", st.rewardMs());
+            scalars.put("time/update_ms", st.updateMs());
+            StringBuilder sb = new StringBuilder(JSON.writeValueAsString(scalars)).append('\n');
+            for (GrpoStep.Member m : st.members()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("kind", "member");
+                row.put("step", st.step());
+                row.put("member", m.index());
+                row.put("rewards", m.rewards());
+                row.put("reward", m.reward());
+                row.put("advantage", m.advantage());
+                row.put("logProb", m.logProb());
+                row.put("keptPerFrame", m.keptPerFrame());
+                sb.append(JSON.writeValueAsString(row)).append('\n');
+            }
+            Files.writeString(file, sb.toString(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static double std(double[] x) {
+        double m = 0;
+        for (double v : x) {
+            m += v / x.length;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += (v - m) * (v - m) / x.length;
+        }
+        return Math.sqrt(s);
+    }
+}
