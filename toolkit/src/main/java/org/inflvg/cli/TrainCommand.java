@@ -98,7 +98,8 @@ public final class TrainCommand implements Runnable {
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate().build()) {
                 double loss = new BaseTrainer(cfg, s, out).run(log -> {
                     pb.stepTo(log.step());
-                    pb.setExtraMessage(String.format("loss %.4f  %.2f s/step", log.loss(), log.secondsPerStep()));
+                    pb.setExtraMessage(String.format("loss %.4f  %.2f s/step%s", log.loss(), log.secondsPerStep(),
+                            log.skippedSteps() > 0 ? "  skipped " + log.skippedSteps() : ""));
                 });
                 System.out.printf("done: loss %.4f, model in %s%n", loss, out.toAbsolutePath());
             }

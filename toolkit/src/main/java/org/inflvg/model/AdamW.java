@@ -17,6 +17,8 @@ public final class AdamW implements AutoCloseable {
     private final Weights m, v;
     private final double beta1, beta2, eps, weightDecay;
     private long step;
+    private long skipped;
+    private String lastNonFinite;
 
     public AdamW(Weights params, NDManager manager, double beta1, double beta2, double weightDecay) {
         this.params = params;
@@ -36,6 +38,18 @@ public final class AdamW implements AutoCloseable {
         return step;
     }
 
+    /** The first parameter whose gradient was not finite, or null: a diagnostic for the log. */
+    public String lastNonFinite() {
+        String s = lastNonFinite;
+        lastNonFinite = null;
+        return s;
+    }
+
+    /** Updates skipped because the gradient norm was not finite. */
+    public long skipped() {
+        return skipped;
+    }
+
     /**
      * One update from the parameters' accumulated gradients, which are zeroed afterwards. Gradients are scaled so their
      * global L2 norm is at most {@code clip}. Returns the norm before clipping (NaN or infinite: nothing is changed).
@@ -52,11 +66,16 @@ public final class AdamW implements AutoCloseable {
         for (var e : params.all().entrySet()) {
             NDArray g = e.getValue().getGradient();
             grads.put(e.getKey(), g);
-            sq += g.square().sum().getFloat();
+            double part = g.square().sum().getFloat();
+            if (!Double.isFinite(part) && lastNonFinite == null) {
+                lastNonFinite = e.getKey();
+            }
+            sq += part;
         }
         double norm = Math.sqrt(sq);
         try {
             if (!Double.isFinite(norm)) {
+                skipped++;
                 return norm;
             }
             step++;
@@ -79,7 +98,9 @@ public final class AdamW implements AutoCloseable {
             return norm;
         } finally {
             for (NDArray g : grads.values()) {
-                g.subi(g); // gradients accumulate in libtorch: zero them in place for the next step
+                // gradients accumulate in libtorch: zero them in place for the next step. A fill, not g - g, which
+                // would keep a NaN forever and silently stop training after one bad step.
+                g.set(new ai.djl.ndarray.index.NDIndex("..."), 0);
             }
         }
     }

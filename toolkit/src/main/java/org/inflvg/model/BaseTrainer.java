@@ -77,7 +77,8 @@ public final class BaseTrainer {
     }
 
     /** One logged step. */
-    public record StepLog(long step, double loss, double gradNorm, double lr, double secondsPerStep) {
+    public record StepLog(long step, double loss, double gradNorm, double lr, double secondsPerStep, long skippedSteps,
+                          String nonFiniteGradient) {
     }
 
     private final ModelConfig cfg;
@@ -143,7 +144,7 @@ public final class BaseTrainer {
                 if (step % 10 == 0 || step == settings.steps()) {
                     double secs = (System.nanoTime() - t0) / 1e9 / inWindow;
                     lastMean = window / inWindow;
-                    StepLog log = new StepLog(step, lastMean, norm, lr, secs);
+                    StepLog log = new StepLog(step, lastMean, norm, lr, secs, opt.skipped(), opt.lastNonFinite());
                     appendLog(log);
                     progress.accept(log);
                     window = 0;

@@ -319,7 +319,7 @@ public final class TinyDiT implements AutoCloseable {
         return v.sub(target).square().mean();
     }
 
-    /** -1e9 on the context keys of noisy-stream samples whose context is dropped: [2B, 1, 1, C*N] (sliced per chunk). */
+    /** -30000 on the context keys of noisy-stream samples whose context is dropped: [2B, 1, 1, C*N] (sliced per chunk). */
     private NDArray contextDropBias(NDManager m, TrainBatch tb, int C, int N) {
         int B = tb.batch();
         boolean any = false;
@@ -332,7 +332,7 @@ public final class TinyDiT implements AutoCloseable {
         float[] bias = new float[2 * B * C * N];
         for (int b = 0; b < B; b++) {
             if (tb.dropContext()[b]) {
-                java.util.Arrays.fill(bias, (B + b) * C * N, (B + b + 1) * C * N, -1e9f);
+                java.util.Arrays.fill(bias, (B + b) * C * N, (B + b + 1) * C * N, -30000f);
             }
         }
         return m.create(bias, new Shape(2L * B, 1, 1, (long) C * N));

@@ -66,6 +66,38 @@ public record Selection(String selector, int[] kept, int[] anchors, float[] scor
                 Arrays.stream(anchors).filter(k -> k < lo || k >= hi).toArray(), scores, candidates, budget, tokensPerFrame);
     }
 
+    /**
+     * The selection drawn over the history frames: frames side by side, kept tokens at full brightness with a red
+     * outline, dropped tokens dimmed to a quarter. {@code history} holds at least candidates / tokensPerFrame frames.
+     */
+    public java.awt.image.BufferedImage heatmap(org.inflvg.video.Video history, int scale) {
+        int frames = (candidates + tokensPerFrame - 1) / tokensPerFrame;
+        if (history.frameCount() < frames) {
+            throw new IllegalArgumentException("history has " + history.frameCount() + " frames; the selection covers "
+                    + frames);
+        }
+        int n = history.width(), g = (int) Math.round(Math.sqrt(tokensPerFrame)), patch = n / g;
+        int cell = n * scale + scale;
+        var img = new java.awt.image.BufferedImage(frames * cell, n * scale, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int f = 0; f < frames; f++) {
+            for (int y = 0; y < n * scale; y++) {
+                for (int x = 0; x < n * scale; x++) {
+                    int py = y / scale, px = x / scale;
+                    int token = f * tokensPerFrame + (py / patch) * g + px / patch;
+                    boolean kept = keeps(token);
+                    boolean edge = kept && ((y % (patch * scale)) == 0 || (x % (patch * scale)) == 0
+                            || (y % (patch * scale)) == patch * scale - 1 || (x % (patch * scale)) == patch * scale - 1);
+                    float dim = kept ? 1f : 0.25f;
+                    int r = (int) (history.get(f, py, px, 0) * 255 * dim), gg = (int) (history.get(f, py, px, 1) * 255 * dim),
+                            b = (int) (history.get(f, py, px, 2) * 255 * dim);
+                    int rgb = edge ? 0xff2020 : (r << 16) | (gg << 8) | b;
+                    img.setRGB(f * cell + x, y, rgb);
+                }
+            }
+        }
+        return img;
+    }
+
     @Override
     public String toString() {
         return "Selection[" + selector + ": " + kept.length + " of " + candidates + " history tokens kept"
