@@ -228,7 +228,7 @@ public final class KvCache implements AutoCloseable {
                 NDArray q = lastQueries[l].duplicate();
                 q.attach(s);
                 NDArray p = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);          // [1, H, N, history]
-                float[] mean = p.mean(new int[] {0, 1, 2}).toFloatArray();
+                float[] mean = p.reshape(-1, history).mean(new int[] {0}).toFloatArray();
                 for (int i = 0; i < history; i++) {
                     acc[i] += mean[i] / cfg.depth();
                 }

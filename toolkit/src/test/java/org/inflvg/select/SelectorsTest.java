@@ -1,0 +1,124 @@
+package org.inflvg.select;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.inflvg.InfLVG;
+import org.inflvg.Story;
+import org.inflvg.model.ModelConfig;
+import org.inflvg.model.ModelFiles;
+import org.inflvg.model.TinyDiT;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SelectorsTest {
+
+    static final ModelConfig CFG = new ModelConfig(16, 4, 2, 2, 32, 2, 2, 1, 8, 40, 2, 1.0);
+    @TempDir
+    static Path dir;
+    static InfLVG lvg;
+    static Story story;
+
+    @BeforeAll
+    static void twoScenesOfHistory() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyDiT model = TinyDiT.create(CFG, m, 1);
+            Random r = new Random(2);
+            for (NDArray p : model.weights().all().values()) {
+                float[] v = p.toFloatArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] += (float) (r.nextGaussian() * 0.05);
+                }
+                p.set(v);
+            }
+            ModelFiles.save(model, model.weights(), dir, Map.of());
+        }
+        lvg = InfLVG.load(dir);
+        story = lvg.story("A cat jumps on the beach | A cat spins in space | A cat waves in the room");
+        story.next();
+        story.next();
+    }
+
+    @AfterAll
+    static void close() {
+        story.close();
+        lvg.close();
+    }
+
+    static SelectionRequest request() {
+        return new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat waves in the room", "A cat",
+                2, 5);
+    }
+
+    @Test
+    void ruleBasedSelectors() {
+        SelectionRequest r = request();
+        int tpf = CFG.tokensPerFrame(), hist = r.history();
+        assertEquals(8 * tpf, hist);
+        assertArrayEquals(IntStream.range(0, hist).toArray(), Selectors.full().select(r).keptTokens());
+        assertEquals(0, Selectors.none().select(r).size());
+        assertArrayEquals(IntStream.range(hist - 2 * tpf, hist).toArray(), Selectors.window(2).select(r).keptTokens());
+        Selection sink = Selectors.sinkAndRecent(1, 1).select(r);
+        assertArrayEquals(new int[] {1, 0, 0, 0, 0, 0, 0, 1}, java.util.Arrays.stream(sink.keptPerFrame())
+                .map(x -> x / tpf).toArray());
+        Selection rnd = Selectors.random(20).select(r);
+        assertEquals(20, rnd.size());
+        assertArrayEquals(rnd.keptTokens(), Selectors.random(20).select(r).keptTokens(), "random is seeded");
+    }
+
+    @Test
+    void scoringSelectorsKeepTheirTopK() {
+        SelectionRequest r = request();
+        for (ContextSelector s : new ContextSelector[] {Selectors.attentionScore(24), Selectors.textSimilarity(24)}) {
+            Selection sel = s.select(r);
+            assertEquals(24, sel.size());
+            float min = Float.MAX_VALUE;
+            for (int k : sel.keptTokens()) {
+                min = Math.min(min, sel.scores()[k]);
+            }
+            for (int i = 0; i < r.history(); i++) {
+                if (!sel.keeps(i)) {
+                    assertTrue(sel.scores()[i] <= min, s.name() + ": dropped token " + i + " scores above a kept one");
+                }
+            }
+        }
+        float[] att = story.cache().attentionFromLastChunk(r.history(), NDManager.newBaseManager());
+        assertEquals(1.0, IntStream.range(0, att.length).mapToDouble(i -> att[i]).sum(), 1e-3,
+                "attention over the history is a distribution");
+        assertNotEquals(Selectors.attentionScore(24).select(r), Selectors.textSimilarity(24).select(r));
+    }
+
+    @Test
+    void parsingAndErrors() {
+        assertEquals("sink:1+4", Selectors.parse("sink:1+4").name());
+        assertEquals(3, Selectors.parseList("full,none,window:8").size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Selectors.parse("best"));
+        assertTrue(e.getMessage().contains("window:N") && e.getMessage().contains("attention:K"), e.getMessage());
+        IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+                () -> Selectors.random(100_000).select(request()));
+        assertTrue(k.getMessage().contains("[1, " + request().history() + "]"), k.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Selectors.parse("window:x"));
+        assertThrows(IllegalArgumentException.class, () -> Selectors.window(0));
+    }
+
+    @Test
+    void heatmapHighlightsKeptTokens() {
+        SelectionRequest r = request();
+        Selection w = Selectors.window(1).select(r);
+        var img = w.heatmap(story.video(), 2);
+        int frames = r.historyFrames();
+        assertEquals(frames * (CFG.frameSize() * 2 + 2), img.getWidth());
+        assertTrue(w.toString().contains(w.size() + " of " + r.history()));
+    }
+}
