@@ -1,0 +1,149 @@
+package org.inflvg.video;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+
+/** Video file formats. JavaCV (and its native FFmpeg) is touched only here, and only when an .mp4 is read or written. */
+final class VideoFiles {
+
+    private VideoFiles() {
+    }
+
+    /** H.264 in an MP4 container, yuv420p. Odd sizes are padded by one pixel (H.264 needs even sizes). */
+    static void writeMp4(Video v, Path file, int fps) throws IOException {
+        int w = v.width() + (v.width() & 1), h = v.height() + (v.height() & 1);
+        try (var rec = new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), w, h, 0);
+             var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
+            rec.setFormat("mp4");
+            rec.setVideoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264);
+            rec.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P);
+            rec.setFrameRate(fps);
+            rec.setVideoQuality(0);
+            rec.setVideoOption("crf", "12");
+            rec.setVideoBitrate(4_000_000);
+            rec.start();
+            for (int f = 0; f < v.frameCount(); f++) {
+                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+                img.getGraphics().drawImage(v.frameImage(f), 0, 0, null);
+                rec.record(conv.convert(img));
+            }
+            rec.stop();
+        } catch (org.bytedeco.javacv.FrameRecorder.Exception e) {
+            throw new IOException("FFmpeg could not write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Video readWithFfmpeg(Path file) {
+        List<BufferedImage> frames = new ArrayList<>();
+        try (var grab = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile());
+             var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
+            grab.start();
+            org.bytedeco.javacv.Frame fr;
+            while ((fr = grab.grabImage()) != null) {
+                BufferedImage src = conv.convert(fr);
+                BufferedImage copy = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+                copy.getGraphics().drawImage(src, 0, 0, null);
+                frames.add(copy);
+            }
+            grab.stop();
+        } catch (org.bytedeco.javacv.FrameGrabber.Exception e) {
+            throw new IllegalArgumentException("cannot decode video " + file + ": " + e.getMessage());
+        }
+        return fromImages(frames, file);
+    }
+
+    static Video fromImages(List<BufferedImage> frames, Path file) {
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("video " + file + " has no frames");
+        }
+        int w = frames.get(0).getWidth(), h = frames.get(0).getHeight();
+        float[] rgb = new float[frames.size() * w * h * 3];
+        for (int f = 0; f < frames.size(); f++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int p = frames.get(f).getRGB(x, y), o = ((f * h + y) * w + x) * 3;
+                    rgb[o] = ((p >> 16) & 255) / 255f;
+                    rgb[o + 1] = ((p >> 8) & 255) / 255f;
+                    rgb[o + 2] = (p & 255) / 255f;
+                }
+            }
+        }
+        return Video.of(frames.size(), h, w, rgb);
+    }
+
+    /** Animated, looping GIF with {@code delayMs} per frame (javax.imageio, no native code). */
+    static void writeGif(Video v, Path file, int delayMs) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            ImageTypeSpecifier type = ImageTypeSpecifier.createFromBufferedImageType(BufferedImage.TYPE_INT_RGB);
+            writer.prepareWriteSequence(null);
+            for (int f = 0; f < v.frameCount(); f++) {
+                IIOMetadata meta = writer.getDefaultImageMetadata(type, param);
+                String format = meta.getNativeMetadataFormatName();
+                IIOMetadataNode root = (IIOMetadataNode) meta.getAsTree(format);
+                IIOMetadataNode gce = child(root, "GraphicControlExtension");
+                gce.setAttribute("disposalMethod", "none");
+                gce.setAttribute("userInputFlag", "FALSE");
+                gce.setAttribute("transparentColorFlag", "FALSE");
+                gce.setAttribute("delayTime", String.valueOf(Math.max(1, delayMs / 10)));
+                gce.setAttribute("transparentColorIndex", "0");
+                if (f == 0) {
+                    IIOMetadataNode apps = child(root, "ApplicationExtensions");
+                    IIOMetadataNode app = new IIOMetadataNode("ApplicationExtension");
+                    app.setAttribute("applicationID", "NETSCAPE");
+                    app.setAttribute("authenticationCode", "2.0");
+                    app.setUserObject(new byte[] {1, 0, 0}); // loop forever
+                    apps.appendChild(app);
+                }
+                meta.setFromTree(format, root);
+                writer.writeToSequence(new IIOImage(v.frameImage(f), null, meta), param);
+            }
+            writer.endWriteSequence();
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    private static IIOMetadataNode child(IIOMetadataNode root, String name) {
+        for (int i = 0; i < root.getLength(); i++) {
+            if (root.item(i).getNodeName().equalsIgnoreCase(name)) {
+                return (IIOMetadataNode) root.item(i);
+            }
+        }
+        IIOMetadataNode n = new IIOMetadataNode(name);
+        root.appendChild(n);
+        return n;
+    }
+
+    static Video readGif(Path file) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            ImageReader r = ImageIO.getImageReadersByFormatName("gif").next();
+            r.setInput(in);
+            int n = r.getNumImages(true);
+            List<BufferedImage> frames = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                frames.add(r.read(i));
+            }
+            r.dispose();
+            return fromImages(frames, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read gif " + file, e);
+        }
+    }
+}
