@@ -203,6 +203,11 @@ public final class Video {
                     case ".gif" -> VideoFiles.writeGif(this, tmp, 125);
                     default -> javax.imageio.ImageIO.write(strip(), "png", tmp.toFile());
                 }
+                try {
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system: keep the default permissions
+                }
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);

@@ -26,6 +26,7 @@ final class VideoFiles {
     /** H.264 in an MP4 container, yuv420p. Odd sizes are padded by one pixel (H.264 needs even sizes). */
     static void writeMp4(Video v, Path file, int fps) throws IOException {
         int w = v.width() + (v.width() & 1), h = v.height() + (v.height() & 1);
+        org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         try (var rec = new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), w, h, 0);
              var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
             rec.setFormat("mp4");
@@ -49,6 +50,7 @@ final class VideoFiles {
 
     static Video readWithFfmpeg(Path file) {
         List<BufferedImage> frames = new ArrayList<>();
+        org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         try (var grab = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile());
              var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
             grab.start();

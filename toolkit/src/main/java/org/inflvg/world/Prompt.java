@@ -33,7 +33,7 @@ public record Prompt(Subject subject, Action action, Background background) {
         try {
             subject = Subject.fromWord(w[1]);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("in prompt '" + text + "': " + e.getMessage() + "; " + vocabulary());
+            throw new IllegalArgumentException("in prompt '" + text + "': unknown subject '" + w[1] + "'; " + vocabulary());
         }
         String rest = String.join(" ", Arrays.copyOfRange(w, 2, w.length));
         Action action = null;
