@@ -45,8 +45,8 @@ public enum Action {
             case WALKS_RIGHT -> new Pose(-0.45 + 0.9 * p, -0.06 * Math.abs(Math.sin(4 * Math.PI * p)), 1, 0);
             case JUMPS -> new Pose(0, -2.4 * p * (1 - p), 1, 0);
             case SPINS -> new Pose(0, 0, 1, 2 * Math.PI * p);
-            case GROWS -> new Pose(0, 0, 0.65 + 0.55 * p, 0);
-            case SHRINKS -> new Pose(0, 0, 1.2 - 0.55 * p, 0);
+            case GROWS -> new Pose(0, 0, 0.75 + 0.5 * p, 0);
+            case SHRINKS -> new Pose(0, 0, 1.25 - 0.5 * p, 0);
             case WAVES -> new Pose(0, 0, 1, 0.4 * Math.sin(4 * Math.PI * p));
             case STANDS_STILL -> new Pose(0, 0, 1, 0);
         };
