@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "inflvg", mixinStandardHelpOptions = true, version = "inflvg 0.1.0",
         description = "InfLVG: context selection for long video generation, on the embedded SpriteWorld models.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, KernelCommand.class, JShellCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
