@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "inflvg", mixinStandardHelpOptions = true, version = "inflvg 0.1.0",
         description = "InfLVG: context selection for long video generation, on the embedded SpriteWorld models.",
-        subcommands = {DemoCommand.class, RenderCommand.class, EpsCommand.class, GenerateCommand.class, GrpoCommand.class, TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RenderCommand.class, EpsCommand.class, GenerateCommand.class, GrpoCommand.class,
+            TrainCommand.class, BenchCommand.class, KernelCommand.class, JShellCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

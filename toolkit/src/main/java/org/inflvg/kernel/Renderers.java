@@ -1,0 +1,120 @@
+package org.inflvg.kernel;
+
+import org.dflib.jjava.jupyter.kernel.display.Renderer;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.internal.chartpart.Chart;
+import tech.tablesaw.api.Table;
+
+import java.awt.image.RenderedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+
+/**
+ * How values look in a notebook, beyond jjava's built-in images ({@code RenderedImage} to PNG) and text: Tablesaw
+ * tables as HTML, XChart charts as PNG, and anything {@link Displayable}.
+ */
+final class Renderers {
+
+    /** Like Tablesaw's own {@code toString()}: tables longer than this show their first and last half of it. */
+    static final int TABLE_ROWS_SHOWN = 20;
+
+    private Renderers() {
+    }
+
+    static void registerAll(Renderer renderer) {
+        renderer.createRegistration(Displayable.class)
+                .preferring(MIMEType.TEXT_HTML, MIMEType.IMAGE_PNG)
+                .register((value, context) -> {
+                    String html = value.displayHtml();
+                    if (html != null) {
+                        context.renderIfRequested(MIMEType.TEXT_HTML, () -> html);
+                    }
+                    byte[] png = value.displayPng();
+                    if (png != null) {
+                        context.renderIfRequested(MIMEType.IMAGE_PNG, () -> Base64.getEncoder().encodeToString(png));
+                    }
+                });
+        renderer.createRegistration(Table.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((table, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> tableHtml(table));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> table.print());
+                });
+        renderer.createRegistration(Chart.class)
+                .preferring(MIMEType.IMAGE_PNG)
+                .register((chart, context) -> {
+                    context.renderIfRequested(MIMEType.IMAGE_PNG, () -> chartPng(chart));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> chart.getClass().getSimpleName()
+                            + (chart.getTitle() == null || chart.getTitle().isEmpty() ? "" : " \"" + chart.getTitle() + "\"")
+                            + " " + chart.getWidth() + "×" + chart.getHeight());
+                });
+        // jjava draws images as PNG; its text form is the image's long toString, so give a short one
+        renderer.createRegistration(RenderedImage.class)
+                .preferring(MIMEType.TEXT_PLAIN)
+                .register((image, context) -> context.renderIfRequested(MIMEType.TEXT_PLAIN,
+                        () -> image.getClass().getSimpleName() + " " + image.getWidth() + "×" + image.getHeight()));
+    }
+
+    static String chartPng(Chart<?, ?> chart) {
+        try {
+            return Base64.getEncoder().encodeToString(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not draw the chart as PNG: " + e.getMessage(), e);
+        }
+    }
+
+    /** The table as HTML; a long one shows its first and last rows and says how many rows it left out. */
+    static String tableHtml(Table table) {
+        int rows = table.rowCount();
+        int columns = table.columnCount();
+        boolean cut = rows > TABLE_ROWS_SHOWN;
+        int head = cut ? TABLE_ROWS_SHOWN / 2 : rows;
+        StringBuilder html = new StringBuilder("<table class=\"inflvg-table\">");
+        String name = table.name() == null ? "" : table.name();
+        html.append("<caption style=\"text-align:left\">").append(escape(name)).append(name.isEmpty() ? "" : " · ")
+                .append(rows).append(rows == 1 ? " row × " : " rows × ").append(columns)
+                .append(columns == 1 ? " column" : " columns").append("</caption><thead><tr>");
+        for (int c = 0; c < columns; c++) {
+            html.append("<th title=\"").append(escape(table.column(c).type().name())).append("\">")
+                    .append(escape(table.column(c).name())).append("</th>");
+        }
+        html.append("</tr></thead><tbody>");
+        for (int r = 0; r < head; r++) {
+            row(html, table, r);
+        }
+        if (cut) {
+            int more = rows - TABLE_ROWS_SHOWN;
+            html.append("<tr><td colspan=\"").append(Math.max(1, columns)).append("\" style=\"text-align:center\">… ")
+                    .append(more).append(more == 1 ? " more row" : " more rows").append(" …</td></tr>");
+            for (int r = rows - TABLE_ROWS_SHOWN / 2; r < rows; r++) {
+                row(html, table, r);
+            }
+        }
+        return html.append("</tbody></table>").toString();
+    }
+
+    private static void row(StringBuilder html, Table table, int r) {
+        html.append("<tr>");
+        for (int c = 0; c < table.columnCount(); c++) {
+            html.append("<td>").append(escape(table.getString(r, c))).append("</td>");
+        }
+        html.append("</tr>");
+    }
+
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            switch (ch) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                default -> out.append(ch);
+            }
+        }
+        return out.toString();
+    }
+}
