@@ -50,11 +50,67 @@ final class Renderers {
                             + (chart.getTitle() == null || chart.getTitle().isEmpty() ? "" : " \"" + chart.getTitle() + "\"")
                             + " " + chart.getWidth() + "×" + chart.getHeight());
                 });
+        renderer.createRegistration(org.inflvg.video.Video.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((video, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> videoHtml(video, ""));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, video::toString);
+                });
+        renderer.createRegistration(org.inflvg.Scene.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((scene, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> videoHtml(scene.video(), escape(scene.toString())
+                            + (scene.selection() == null ? "" : "<br>kept per history frame: "
+                            + java.util.Arrays.toString(scene.selection().keptPerFrame()))));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, scene::toString);
+                });
+        renderer.createRegistration(org.inflvg.grpo.GrpoStep.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((step, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> "<pre>" + escape(step.table()) + "</pre>");
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, step::table);
+                });
         // jjava draws images as PNG; its text form is the image's long toString, so give a short one
         renderer.createRegistration(RenderedImage.class)
                 .preferring(MIMEType.TEXT_PLAIN)
                 .register((image, context) -> context.renderIfRequested(MIMEType.TEXT_PLAIN,
                         () -> image.getClass().getSimpleName() + " " + image.getWidth() + "×" + image.getHeight()));
+    }
+
+    /**
+     * A clip inline: an HTML5 video (H.264) with the animated GIF as its fallback, scaled up to at least 256 pixels
+     * wide with nearest neighbour so 32x32 frames stay crisp.
+     */
+    static String videoHtml(org.inflvg.video.Video video, String caption) {
+        int k = Math.max(1, Math.min(16, 256 / Math.max(1, video.width())));
+        org.inflvg.video.Video big = video.upscale(k);
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("inflvg-video");
+            try {
+                java.nio.file.Path gif = dir.resolve("v.gif"), mp4 = dir.resolve("v.mp4");
+                big.save(gif);
+                String gif64 = Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(gif));
+                String img = "<img src=\"data:image/gif;base64," + gif64 + "\" style=\"image-rendering:pixelated\">";
+                String body;
+                try {
+                    big.save(mp4);
+                    String mp464 = Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(mp4));
+                    body = "<video autoplay loop muted controls playsinline src=\"data:video/mp4;base64," + mp464 + "\">"
+                            + img + "</video>";
+                } catch (RuntimeException e) {
+                    body = img; // no FFmpeg here: the GIF alone
+                }
+                return "<div>" + body + (caption.isEmpty() ? "" : "<div style=\"font-family:monospace\">" + caption
+                        + "</div>") + "</div>";
+            } finally {
+                try (var files = java.nio.file.Files.list(dir)) {
+                    files.forEach(f -> f.toFile().delete());
+                }
+                java.nio.file.Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not encode the video for display: " + e.getMessage(), e);
+        }
     }
 
     static String chartPng(Chart<?, ?> chart) {

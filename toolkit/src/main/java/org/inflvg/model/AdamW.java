@@ -55,7 +55,7 @@ public final class AdamW implements AutoCloseable {
      * global L2 norm is at most {@code clip}. Returns the norm before clipping (NaN or infinite: nothing is changed).
      */
     public double update(double lr, double clip) {
-        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+        try (NoGrad ng = new NoGrad(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
             return updateInScope(lr, clip);
         }
     }

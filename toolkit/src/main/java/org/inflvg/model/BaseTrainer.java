@@ -164,7 +164,7 @@ public final class BaseTrainer {
     }
 
     private void updateEma(Weights ema, Weights model, double decay) {
-        try (NDScope scope = new NDScope()) {
+        try (NoGrad ng = new NoGrad(); NDScope scope = new NDScope()) {
             for (var e : ema.all().entrySet()) {
                 NDArray p = model.get(e.getKey());
                 e.getValue().muli((float) decay).addi(p.mul((float) (1 - decay)));

@@ -32,7 +32,7 @@ public final class ChunkGenerator {
         ModelConfig cfg = model.config();
         int N = cfg.tokensPerChunk(), P = cfg.patchDim();
         long t0 = System.nanoTime();
-        try (NDManager m = cache.configManagerFor(model); var ng = new NoGrad()) {
+        try (NDManager m = cache.configManagerFor(model); var ng = new org.inflvg.model.NoGrad()) {
             TinyDiT.Context ctx = cache.gather(keep, m);
             boolean cfgGuidance = Math.abs(cfg.guidance() - 1.0) > 1e-9;
             int S = cfgGuidance ? 2 : 1;
@@ -92,7 +92,7 @@ public final class ChunkGenerator {
         ModelConfig cfg = model.config();
         int G = keep.length, N = cfg.tokensPerChunk(), P = cfg.patchDim(), depth = cfg.depth();
         float[][] out = new float[G][chunks * N * P];
-        try (NDManager m = cache.configManagerFor(model); var ng = new NoGrad()) {
+        try (NDManager m = cache.configManagerFor(model); var ng = new org.inflvg.model.NoGrad()) {
             NDArray[][] hist = cache.gatherBatch(keep, m);                   // per layer [G, H, K, hd]
             NDArray[][] own = new NDArray[depth][2];                          // per layer [G, H, n, hd] of new chunks
             NDArray[] text = model.text(m, java.util.Arrays.copyOf(textIds, cfg.textLength()), 1);
@@ -162,18 +162,4 @@ public final class ChunkGenerator {
         return out;
     }
 
-    /** Switches libtorch's grad mode off on this thread for the scope (generation records no graph). */
-    static final class NoGrad implements AutoCloseable {
-        private final boolean was;
-
-        NoGrad() {
-            was = ai.djl.pytorch.jni.JniUtils.isGradMode();
-            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        }
-
-        @Override
-        public void close() {
-            ai.djl.pytorch.jni.JniUtils.setGradMode(was);
-        }
-    }
 }

@@ -92,6 +92,12 @@ public final class Weights implements AutoCloseable {
 
     /** Copies values from {@code other} (same names and shapes). */
     public void copyFrom(Weights other) {
+        try (NoGrad ng = new NoGrad()) {
+            copyValues(other);
+        }
+    }
+
+    private void copyValues(Weights other) {
         for (var e : params.entrySet()) {
             NDArray src = other.get(e.getKey());
             e.getValue().set(src.toFloatArray());
@@ -132,6 +138,12 @@ public final class Weights implements AutoCloseable {
      * errors name the file and the problem.
      */
     public void load(Path file) {
+        try (NoGrad ng = new NoGrad()) {
+            loadValues(file);
+        }
+    }
+
+    private void loadValues(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("weights file " + file + " is missing");
         }
