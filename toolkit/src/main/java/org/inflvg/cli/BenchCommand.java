@@ -124,6 +124,27 @@ public final class BenchCommand implements Runnable {
                 System.out.printf("scene %d / scene 2 ratio: full %.2fx, %s %.2fx%n", scenes, ms.get(0)[scenes - 1] / ms.get(0)[1],
                         sels.get(1).name(), ms.get(1)[scenes - 1] / ms.get(1)[1]);
                 System.out.printf("whole %d-scene story: full %.1f s, %s %.1f s%n", scenes, total[0], sels.get(1).name(), total[1]);
+                // GRPO rollouts: a batched group of 8 against one rollout, same transition, same kept-token count
+                try (Story st = lvg.story(new Eps(0, eps.scenes().subList(0, 2), eps.identity(), null))) {
+                    st.next();
+                    int hist = st.cache().size();
+                    int[] one = java.util.stream.IntStream.range(0, Math.min(budget, hist)).toArray();
+                    int[][] g1 = {one}, g8 = new int[8][];
+                    java.util.Arrays.fill(g8, one);
+                    var ids = lvg.model().tokenize(eps.scenes().get(1));
+                    double t1 = Double.MAX_VALUE, t8 = Double.MAX_VALUE;
+                    for (int rep = 0; rep < 3; rep++) {
+                        long a = System.nanoTime();
+                        org.inflvg.model.ChunkGenerator.rollout(lvg.model(), st.cache(), g1, ids, 8, 2, 1);
+                        long b = System.nanoTime();
+                        org.inflvg.model.ChunkGenerator.rollout(lvg.model(), st.cache(), g8, ids, 8, 2, 1);
+                        long c = System.nanoTime();
+                        t1 = Math.min(t1, (b - a) / 1e6);
+                        t8 = Math.min(t8, (c - b) / 1e6);
+                    }
+                    System.out.printf("GRPO rollout of 2 chunks: 1 member %.0f ms, group of 8 batched %.0f ms (%.2fx)%n",
+                            t1, t8, t8 / t1);
+                }
             }
             return 0;
         }
