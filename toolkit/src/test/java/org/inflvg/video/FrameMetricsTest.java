@@ -49,7 +49,7 @@ class FrameMetricsTest {
         Video noisy = map(clip, (f, i) -> {
             float[] o = f.clone();
             for (int k = 0; k < o.length; k++) {
-                o[k] = Math.max(0, Math.min(1, o[k] + (float) r.nextGaussian() * 0.15f));
+                o[k] = Math.max(0, Math.min(1, o[k] + (float) r.nextGaussian() * 0.25f));
             }
             return o;
         });
