@@ -95,7 +95,9 @@ public final class ChunkGenerator {
         try (NDManager m = cache.configManagerFor(model); var ng = new org.inflvg.model.NoGrad()) {
             NDArray[][] hist = cache.gatherBatch(keep, m);                   // per layer [G, H, K, hd]
             NDArray[][] own = new NDArray[depth][2];                          // per layer [G, H, n, hd] of new chunks
-            NDArray[] text = model.text(m, java.util.Arrays.copyOf(textIds, cfg.textLength()), 1);
+            NDArray[] text1 = model.text(m, java.util.Arrays.copyOf(textIds, cfg.textLength()), 1);
+            // materialise the prompt for the whole group once (a broadcast view is slow in every block's matmul)
+            NDArray[] text = {text1[0].repeat(0, G), text1[1].repeat(0, G)};
             for (int c = 0; c < chunks; c++) {
                 NDArray[][] ctxKv = new NDArray[depth][2];
                 for (int l = 0; l < depth; l++) {

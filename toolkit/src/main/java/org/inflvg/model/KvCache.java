@@ -263,7 +263,8 @@ public final class KvCache implements AutoCloseable {
                 NDArray src = which == 0 ? keys[l] : values[l];
                 NDArray g = src.get(new NDIndex(":, :, {}, :", idx));                // [1, H, G*K, hd]
                 g.attach(m);
-                out[l][which] = g.reshape(cfg.heads(), G, K, cfg.headDim()).transpose(1, 0, 2, 3);
+                out[l][which] = g.reshape(cfg.heads(), G, K, cfg.headDim()).transpose(1, 0, 2, 3)
+                        .reshape(G, cfg.heads(), K, cfg.headDim()); // contiguous copy: reused by every step
             }
         }
         return out;
