@@ -92,6 +92,7 @@ public final class BenchCommand implements Runnable {
                 throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
             }
             Eps eps = EpsGenerator.generate(Split.TEST, 1, scenes, 0).get(0);
+            videoSaving();
             List<ContextSelector> sels = List.of(Selectors.full(), Selectors.random(budget));
             try (InfLVG lvg = load(model)) {
                 // warm-up: one short story so the first measured chunk does not pay for start-up
@@ -147,6 +148,32 @@ public final class BenchCommand implements Runnable {
                 }
             }
             return 0;
+        }
+    }
+
+    /** Time to save a 72-frame 32x32 video (9 scenes) in each format, best of 3. */
+    static void videoSaving() {
+        var world = org.inflvg.world.SpriteWorld.standard();
+        List<org.inflvg.video.Video> parts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            parts.add(world.render("A robot jumps on the beach", 17, i).video());
+        }
+        org.inflvg.video.Video v = org.inflvg.video.Video.concat(parts);
+        try {
+            Path dir = java.nio.file.Files.createTempDirectory("inflvg-bench");
+            StringBuilder sb = new StringBuilder("saving a 72-frame 32x32 video:");
+            for (String ext : List.of("mp4", "gif", "png")) {
+                double best = Double.MAX_VALUE;
+                for (int r = 0; r < 3; r++) {
+                    long t0 = System.nanoTime();
+                    v.save(dir.resolve("v." + ext));
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+                }
+                sb.append(String.format(" %s %.0f ms", ext, best));
+            }
+            System.out.println(sb);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
