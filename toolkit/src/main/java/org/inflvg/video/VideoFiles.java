@@ -23,8 +23,15 @@ final class VideoFiles {
     private VideoFiles() {
     }
 
-    /** H.264 in an MP4 container, yuv420p. Odd sizes are padded by one pixel (H.264 needs even sizes). */
+    /**
+     * H.264 in an MP4 container, yuv420p. Odd sizes are padded by one pixel (H.264 needs even sizes); clips under 16
+     * pixels a side are upscaled first (OpenH264 rejects, and can crash on, smaller frames).
+     */
     static void writeMp4(Video v, Path file, int fps) throws IOException {
+        int min = Math.min(v.width(), v.height());
+        if (min < 16) {
+            v = v.upscale((16 + min - 1) / min);
+        }
         int w = v.width() + (v.width() & 1), h = v.height() + (v.height() & 1);
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         try (var rec = new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), w, h, 0);

@@ -79,6 +79,14 @@ class VideoTest {
     }
 
     @Test
+    void tinyAndOddClipsStillWriteAsMp4(@TempDir Path dir) {
+        smooth(3, 9, 7).save(dir.resolve("t.mp4"));
+        Video back = Video.load(dir.resolve("t.mp4"));
+        assertEquals(3, back.frameCount());
+        assertTrue(back.width() >= 16 && back.height() >= 16, back.toString());
+    }
+
+    @Test
     void checksumIsStableAndSensitive() {
         Video v = smooth(2, 4, 4);
         assertEquals(v.sha256(), smooth(2, 4, 4).sha256());
