@@ -24,7 +24,7 @@ final class VideoFiles {
     }
 
     /**
-     * H.264 in an MP4 container, yuv420p. Odd sizes are padded by one pixel (H.264 needs even sizes); clips under 16
+     * H.264 in an MP4 container, yuv420p. Sizes are padded (dark) to an even height and a width that is a multiple of 8 (H.264 and the frame converter need them); clips under 16
      * pixels a side are upscaled first (OpenH264 rejects, and can crash on, smaller frames).
      */
     static void writeMp4(Video v, Path file, int fps) throws IOException {
@@ -32,7 +32,7 @@ final class VideoFiles {
         if (min < 16) {
             v = v.upscale((16 + min - 1) / min);
         }
-        int w = v.width() + (v.width() & 1), h = v.height() + (v.height() & 1);
+        int w = (v.width() + 7) / 8 * 8, h = (v.height() + 1) / 2 * 2; // even sizes; rows 8-aligned for the decoder
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         try (var rec = new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), w, h, 0);
              var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
