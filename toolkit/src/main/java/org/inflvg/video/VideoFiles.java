@@ -24,7 +24,7 @@ final class VideoFiles {
     }
 
     /**
-     * H.264 in an MP4 container, yuv420p. Sizes are padded (dark) to an even height and a width that is a multiple of 8 (H.264 and the frame converter need them); clips under 16
+     * H.264 in an MP4 container, yuv420p. Sizes are padded (dark) to multiples of 16 (H.264 macroblocks; other sizes are cropped or fail to decode); clips under 16
      * pixels a side are upscaled first (OpenH264 rejects, and can crash on, smaller frames).
      */
     static void writeMp4(Video v, Path file, int fps) throws IOException {
@@ -32,7 +32,7 @@ final class VideoFiles {
         if (min < 16) {
             v = v.upscale((16 + min - 1) / min);
         }
-        int w = (v.width() + 7) / 8 * 8, h = (v.height() + 1) / 2 * 2; // even sizes; rows 8-aligned for the decoder
+        int w = (v.width() + 15) / 16 * 16, h = (v.height() + 15) / 16 * 16; // macroblock-aligned: decodes cleanly
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         try (var rec = new org.bytedeco.javacv.FFmpegFrameRecorder(file.toFile(), w, h, 0);
              var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
@@ -58,14 +58,22 @@ final class VideoFiles {
     static Video readWithFfmpeg(Path file) {
         List<BufferedImage> frames = new ArrayList<>();
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
-        try (var grab = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile());
-             var conv = new org.bytedeco.javacv.Java2DFrameConverter()) {
+        try (var grab = new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile())) {
+            grab.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
             grab.start();
             org.bytedeco.javacv.Frame fr;
             while ((fr = grab.grabImage()) != null) {
-                BufferedImage src = conv.convert(fr);
-                BufferedImage copy = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
-                copy.getGraphics().drawImage(src, 0, 0, null);
+                // BGR24 rows may be padded (stride > 3 * width): copy row by row, not through Java2DFrameConverter
+                int w = fr.imageWidth, h = fr.imageHeight, stride = fr.imageStride, ch = fr.imageChannels;
+                java.nio.ByteBuffer buf = (java.nio.ByteBuffer) fr.image[0];
+                BufferedImage copy = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int o = y * stride + x * ch;
+                        int b = buf.get(o) & 255, g = buf.get(o + 1) & 255, r = buf.get(o + 2) & 255;
+                        copy.setRGB(x, y, r << 16 | g << 8 | b);
+                    }
+                }
                 frames.add(copy);
             }
             grab.stop();
