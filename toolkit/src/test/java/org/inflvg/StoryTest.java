@@ -26,24 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** The scene-by-scene API on a small random model: determinism, selection plumbing, errors, and native memory. */
 class StoryTest {
 
-    static final ModelConfig CFG = new ModelConfig(16, 4, 2, 2, 32, 2, 2, 1, 8, 40, 2, 1.0);
+    static final ModelConfig CFG = TestModels.SMALL;
     @TempDir
     static Path dir;
 
     @BeforeAll
     static void saveRandomModel() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            TinyDiT model = TinyDiT.create(CFG, m, 1);
-            Random r = new Random(2);
-            for (NDArray p : model.weights().all().values()) {
-                float[] v = p.toFloatArray();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] += (float) (r.nextGaussian() * 0.05);
-                }
-                p.set(v);
-            }
-            ModelFiles.save(model, model.weights(), dir, Map.of());
-        }
+        TestModels.saveRandom(dir);
     }
 
     static final String PROMPTS = "A robot jumps on the beach | A robot walks left in the forest | A robot spins in space";

@@ -188,13 +188,14 @@ public final class BaseTrainer {
         int[] first = new int[B], ids = new int[B * cfg.textLength()];
         boolean[] drop = new boolean[B];
         java.util.Random g = new java.util.Random(r.nextLong());
+        Vocabulary vocab = new Vocabulary(org.inflvg.world.Prompt.words());
         for (int b = 0; b < B; b++) {
             Clip clip = data.clip(step * B + b);
             Patches.toTokens(clip.video(), 0, cfg.sceneFrames(), cfg.patch(), clean, b * C * N * P);
             first[b] = r.nextInt(cfg.maxFrames() - cfg.sceneFrames() + 1);
             drop[b] = r.nextDouble() < settings.contextDrop();
             if (r.nextDouble() >= settings.textDrop()) {
-                int[] tok = new Vocabulary(org.inflvg.world.Prompt.words()).encode(clip.prompt().toString(), cfg.textLength());
+                int[] tok = vocab.encode(clip.prompt().toString(), cfg.textLength());
                 System.arraycopy(tok, 0, ids, b * cfg.textLength(), tok.length);
             }
             for (int c = 0; c < C; c++) {

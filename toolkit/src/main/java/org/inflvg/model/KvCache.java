@@ -153,10 +153,8 @@ public final class KvCache implements AutoCloseable {
     /** Keys of layer {@code layer} for all cached tokens, heads merged: [size, dim], in {@code m}. */
     public NDArray keys(int layer, NDManager m) {
         NDArray k = keys[layer].get(new NDIndex("0, :, 0:" + size + ", :"));      // [H, size, hd]
-        NDArray out = k.transpose(1, 0, 2).reshape(size, cfg.dim());
-        out.attach(m);
-        k.close();
-        return out;
+        k.attach(m); // before any op: the transpose would otherwise live in the cache's manager until the story ends
+        return k.transpose(1, 0, 2).reshape(size, cfg.dim());
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.inflvg.InfLVG;
+import org.inflvg.TestModels;
 import org.inflvg.Story;
 import org.inflvg.model.ModelConfig;
 import org.inflvg.model.ModelFiles;
@@ -25,24 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class GrpoTrainerTest {
 
-    static final ModelConfig CFG = new ModelConfig(16, 4, 2, 2, 32, 2, 2, 1, 8, 40, 2, 1.0);
+    static final ModelConfig CFG = TestModels.SMALL;
     @TempDir
     static Path dir;
 
     @BeforeAll
     static void randomModel() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            TinyDiT model = TinyDiT.create(CFG, m, 1);
-            Random r = new Random(2);
-            for (NDArray p : model.weights().all().values()) {
-                float[] v = p.toFloatArray();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] += (float) (r.nextGaussian() * 0.05);
-                }
-                p.set(v);
-            }
-            ModelFiles.save(model, model.weights(), dir, Map.of());
-        }
+        TestModels.saveRandom(dir);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.inflvg.InfLVG;
+import org.inflvg.TestModels;
 import org.inflvg.Story;
 import org.inflvg.model.ModelConfig;
 import org.inflvg.model.ModelFiles;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SelectorsTest {
 
-    static final ModelConfig CFG = new ModelConfig(16, 4, 2, 2, 32, 2, 2, 1, 8, 40, 2, 1.0);
+    static final ModelConfig CFG = TestModels.SMALL;
     @TempDir
     static Path dir;
     static InfLVG lvg;
@@ -32,18 +33,7 @@ class SelectorsTest {
 
     @BeforeAll
     static void twoScenesOfHistory() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            TinyDiT model = TinyDiT.create(CFG, m, 1);
-            Random r = new Random(2);
-            for (NDArray p : model.weights().all().values()) {
-                float[] v = p.toFloatArray();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] += (float) (r.nextGaussian() * 0.05);
-                }
-                p.set(v);
-            }
-            ModelFiles.save(model, model.weights(), dir, Map.of());
-        }
+        TestModels.saveRandom(dir);
         lvg = InfLVG.load(dir);
         story = lvg.story("A cat jumps on the beach | A cat spins in space | A cat waves in the room");
         story.next();
@@ -93,7 +83,10 @@ class SelectorsTest {
                 }
             }
         }
-        float[] att = story.cache().attentionFromLastChunk(r.history(), NDManager.newBaseManager());
+        float[] att;
+        try (NDManager m = NDManager.newBaseManager()) {
+            att = story.cache().attentionFromLastChunk(r.history(), m);
+        }
         assertEquals(1.0, IntStream.range(0, att.length).mapToDouble(i -> att[i]).sum(), 1e-3,
                 "attention over the history is a distribution");
         assertNotEquals(Selectors.attentionScore(24).select(r), Selectors.textSimilarity(24).select(r));
