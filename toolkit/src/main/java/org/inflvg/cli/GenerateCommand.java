@@ -48,6 +48,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Eps eps = eps();
+        if (!fromNoise) {
+            eps.parsed(); // a rendered start needs SpriteWorld prompts: fail here with the grammar, before loading the model
+        }
         ContextSelector sel = Selectors.parse(selector);
         if (scale < 1 || scale > 32) {
             throw new BadInputException("--scale must be in [1, 32], got " + scale);

@@ -49,7 +49,7 @@ public record Eps(int index, List<String> scenes, int identity, Split split) {
             try {
                 return Prompt.parse(scenes.get(i));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("scene " + i + " of prompt set " + index + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("scene " + i + (index >= 0 ? " of prompt set " + index : "") + ": " + e.getMessage(), e);
             }
         }).toList();
     }
