@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The scene-by-scene API on a small random model: determinism, selection plumbing, errors, and native memory. */
-class StoryTest {
+public class StoryTest {
 
     static final ModelConfig CFG = TestModels.SMALL;
     @TempDir
@@ -101,7 +101,7 @@ class StoryTest {
     }
 
     /** Resident memory minus the Java heap's committed size: roughly the native memory in use. */
-    static long rssKb() throws Exception {
+    public static long rssKb() throws Exception {
         System.gc();
         long heapKb = Runtime.getRuntime().totalMemory() / 1024;
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

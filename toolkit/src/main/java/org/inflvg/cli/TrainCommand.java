@@ -12,12 +12,13 @@ import picocli.CommandLine.Option;
 
 /** {@code inflvg train ...}: trains the models we ship. */
 @Command(name = "train", description = "Train the shipped models from a seed.",
-        subcommands = {TrainCommand.Base.class, TrainCommand.Policy.class})
+        subcommands = {TrainCommand.Base.class, TrainCommand.Policy.class, TrainCommand.RewardsCmd.class})
 public final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new BadInputException("say what to train: ./inflvg train base --steps N --out data/tinydit");
+        throw new BadInputException("say what to train: ./inflvg train base|rewards|policy (e.g. ./inflvg train base "
+                + "--steps 6000 --out data/tinydit)");
     }
 
     /** {@code inflvg train policy}: the amortised context policy, GRPO across the EPS train split. */
@@ -102,6 +103,63 @@ public final class TrainCommand implements Runnable {
                             log.skippedSteps() > 0 ? "  skipped " + log.skippedSteps() : ""));
                 });
                 System.out.printf("done: loss %.4f, model in %s%n", loss, out.toAbsolutePath());
+            }
+            return 0;
+        }
+    }
+
+    /** {@code inflvg train rewards}: identity encoder, alignment model and artifact score on SpriteWorld ground truth. */
+    @Command(name = "rewards", mixinStandardHelpOptions = true,
+            description = "Train the reward models (identity encoder, alignment model, artifact score) on SpriteWorld "
+                    + "renders of train-split individuals, evaluate them on test-split ones. Resumes stage by stage from --out.")
+    public static final class RewardsCmd implements Callable<Integer> {
+        @Option(names = "--identity-steps", defaultValue = "1500", description = "identity encoder steps (default ${DEFAULT-VALUE})")
+        int identitySteps;
+        @Option(names = "--alignment-steps", defaultValue = "1500", description = "alignment model steps (default ${DEFAULT-VALUE})")
+        int alignmentSteps;
+        @Option(names = "--artifact-clips", defaultValue = "400", description = "clean clips to fit the artifact score (default ${DEFAULT-VALUE})")
+        int artifactClips;
+        @Option(names = "--eval-clips", defaultValue = "400", description = "test clips and pairs for the figures (default ${DEFAULT-VALUE})")
+        int evalClips;
+        @Option(names = "--seed", defaultValue = "0", description = "seed (default ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--out", defaultValue = "data/rewards", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @Override
+        public Integer call() {
+            if (identitySteps < 0 || alignmentSteps < 0) {
+                throw new BadInputException("--identity-steps and --alignment-steps must be >= 0, got " + identitySteps
+                        + " and " + alignmentSteps);
+            }
+            if (artifactClips < 8 || evalClips < 8) {
+                throw new BadInputException("--artifact-clips and --eval-clips must be at least 8, got " + artifactClips
+                        + " and " + evalClips);
+            }
+            var settings = new org.inflvg.reward.RewardTrainer.Settings(identitySteps, alignmentSteps, artifactClips,
+                    evalClips, seed);
+            System.out.println("training the reward models into " + out.toAbsolutePath());
+            ProgressBar[] bar = new ProgressBar[1];
+            String[] stage = {""};
+            try (var models = new org.inflvg.reward.RewardTrainer(settings, out).train((st, step, total, loss) -> {
+                if (!st.equals(stage[0])) {
+                    if (bar[0] != null) {
+                        bar[0].close();
+                    }
+                    stage[0] = st;
+                    bar[0] = new ProgressBarBuilder().setTaskName(st).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                            .setUpdateIntervalMillis(2000).continuousUpdate().build();
+                }
+                bar[0].stepTo(step);
+                if (!Double.isNaN(loss)) {
+                    bar[0].setExtraMessage(String.format("loss %.4f", loss));
+                }
+            })) {
+                if (bar[0] != null) {
+                    bar[0].close();
+                }
+                System.out.println(models.figures().toPrettyString());
+                System.out.println("reward models in " + out.toAbsolutePath());
             }
             return 0;
         }

@@ -7,8 +7,22 @@ import java.util.Map;
 @FunctionalInterface
 public interface RewardFunction {
 
-    /** Per member: the named components and the total that GRPO maximises. */
-    record Score(Map<String, Double> components, double total) {
+    /**
+     * Per member: the named components, the total that GRPO maximises, and a note explaining any component that was
+     * set by rule (e.g. "no subject visible: identity 0"); empty when there is none.
+     */
+    record Score(Map<String, Double> components, double total, String note) {
+
+        public Score {
+            if (Double.isNaN(total)) {
+                throw new IllegalArgumentException("a reward total must not be NaN (components " + components + ")");
+            }
+            note = note == null ? "" : note;
+        }
+
+        public Score(Map<String, Double> components, double total) {
+            this(components, total, "");
+        }
     }
 
     List<Score> score(Group group);
