@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import org.inflvg.grpo.GrpoConfig;
 import org.inflvg.grpo.GrpoTrainer;
 import org.inflvg.grpo.RewardFunction;
-import org.inflvg.grpo.Rewards;
 import org.inflvg.model.ModelFiles;
 import org.inflvg.model.TinyDiT;
 import org.inflvg.policy.ContextPolicy;
@@ -33,6 +32,7 @@ public final class InfLVG implements AutoCloseable {
     private final Path modelDir;
     private final String checksum;
     private ContextPolicy policy;
+    private org.inflvg.reward.RewardModels rewards;
 
     private InfLVG(NDManager manager, TinyDiT model, Path modelDir) {
         this.manager = manager;
@@ -65,9 +65,27 @@ public final class InfLVG implements AutoCloseable {
         return ContextPolicy.load(dir, manager);
     }
 
-    /** GRPO for {@link #policy()} with default settings and the colour-judge reward. */
+    /**
+     * The reward models: the shipped ones ({@code rewards/} beside the model folder, i.e. {@code data/rewards}, else
+     * the checkout's {@code data/rewards}), loaded on first use and closed with this object. Errors say how to train them when they are missing.
+     */
+    public org.inflvg.reward.RewardModels rewards() {
+        if (rewards == null) {
+            Path beside = modelDir.toAbsolutePath().getParent().resolve("rewards");
+            rewards = org.inflvg.reward.RewardModels.load(java.nio.file.Files.isDirectory(beside) ? beside
+                    : home().resolve("data").resolve("rewards"));
+        }
+        return rewards;
+    }
+
+    /** The hybrid reward over {@link #rewards()}: alignment + artifact + identity, weights 1, 1, 1. */
+    public org.inflvg.reward.HybridReward reward() {
+        return new org.inflvg.reward.HybridReward(rewards());
+    }
+
+    /** GRPO for {@link #policy()} with default settings and the hybrid reward. */
     public GrpoTrainer grpo() {
-        return grpo(policy(), GrpoConfig.DEFAULT, Rewards.colourJudge(1, 1, 1));
+        return grpo(policy(), GrpoConfig.DEFAULT, reward());
     }
 
     /** GRPO for a policy with the given settings and reward. */
@@ -136,6 +154,9 @@ public final class InfLVG implements AutoCloseable {
     public void close() {
         if (policy != null) {
             policy.close();
+        }
+        if (rewards != null) {
+            rewards.close();
         }
         model.close();
         manager.close();

@@ -9,7 +9,7 @@ import java.util.function.IntConsumer;
 import org.inflvg.InfLVG;
 import org.inflvg.Scene;
 import org.inflvg.Story;
-import org.inflvg.reward.ColourJudge;
+import org.inflvg.reward.Judge;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.select.Selectors;
 import org.inflvg.world.Action;
@@ -24,9 +24,12 @@ import org.inflvg.world.SpriteWorld;
 import org.inflvg.world.Subject;
 
 /**
- * What the base model must show, measured with the {@link ColourJudge}: single-scene quality on held-out prompts, and
- * the two phenomena InfLVG exists for on two-scene switches (same individual, new background): background leakage
- * under full context and identity loss without context.
+ * What the base model must show, measured with the learned reward models ({@link Judge}, by default
+ * {@code data/rewards}): single-scene quality on held-out prompts, and the two phenomena InfLVG exists for on two-scene
+ * switches (same individual, new background): background leakage under full context and identity loss without
+ * context. "Background seen" is the alignment model's most probable background over the scene's frames; "visible" is a
+ * subject presence of at least 0.5; identity is the identity consistency of the new scene against the first
+ * (see {@link Judge#identity}); alignment is {@link Judge#alignment} with the new prompt.
  */
 public final class BaseModelEvaluation {
 
@@ -35,8 +38,8 @@ public final class BaseModelEvaluation {
     }
 
     /** Scene-switch figures for one selector. */
-    public record Switch(String selector, int cases, double leak, double newBackground, double identityKept,
-                         double msPerChunk) {
+    public record Switch(String selector, int cases, double leak, double newBackground, double identity,
+                         double alignment, double msPerChunk) {
     }
 
     /** All figures, with the judge's calibration on ground-truth renders. */
@@ -52,11 +55,11 @@ public final class BaseModelEvaluation {
                 sb.append(String.format("%-28s %6d %10.2f %10.2f%n", q.mode(), q.scenes(), q.backgroundRight(),
                         q.subjectVisible()));
             }
-            sb.append(String.format("%n%-14s %6s %8s %8s %9s %8s%n", "scene switch", "n", "leak", "new bg",
-                    "identity", "ms/chunk"));
+            sb.append(String.format("%n%-14s %6s %8s %8s %9s %9s %8s%n", "scene switch", "n", "leak", "new bg",
+                    "identity", "alignment", "ms/chunk"));
             for (Switch s : switches) {
-                sb.append(String.format("%-14s %6d %8.2f %8.2f %9.2f %8.0f%n", s.selector(), s.cases(), s.leak(),
-                        s.newBackground(), s.identityKept(), s.msPerChunk()));
+                sb.append(String.format("%-14s %6d %8.2f %8.2f %9.3f %9.3f %8.0f%n", s.selector(), s.cases(), s.leak(),
+                        s.newBackground(), s.identity(), s.alignment(), s.msPerChunk()));
             }
             return sb.toString();
         }
@@ -68,8 +71,13 @@ public final class BaseModelEvaluation {
     /** Runs the evaluation: {@code n} held-out single scenes and {@code cases} two-scene switches per selector. */
     public static Report run(InfLVG lvg, int n, int cases, List<ContextSelector> selectors, long seed,
                              IntConsumer progress) {
+        return run(lvg, lvg.rewards(), n, cases, selectors, seed, progress);
+    }
+
+    /** The evaluation with another judge. */
+    public static Report run(InfLVG lvg, Judge judge, int n, int cases, List<ContextSelector> selectors, long seed,
+                             IntConsumer progress) {
         int size = lvg.model().config().frameSize();
-        ColourJudge judge = new ColourJudge(size);
         SpriteWorld world = new SpriteWorld(org.inflvg.world.WorldConfig.DEFAULT.withSize(size)
                 .withFrames(lvg.model().config().sceneFrames()));
         Dataset test = new Dataset(world, Split.TEST, seed);
@@ -79,8 +87,8 @@ public final class BaseModelEvaluation {
         for (int i = 0; i < n; i++) {
             Clip clip = test.clip(i);
             Background bg = clip.prompt().background();
-            gtBg += judge.background(clip.video()) == bg ? 1 : 0;
-            gtVis += judge.subjectVisible(clip.video(), bg) ? 1 : 0;
+            gtBg += seen(judge, clip.video()) == bg ? 1 : 0;
+            gtVis += judge.subjectPresence(clip.video()) >= 0.5 ? 1 : 0;
             for (int mode = 0; mode < 2; mode++) {
                 Eps eps = new Eps(i, List.of(clip.prompt().toString()), clip.identity().number(), Split.TEST);
                 try (Story st = lvg.story(eps).seed(seed + i).startRendered(mode == 1)) {
@@ -88,8 +96,8 @@ public final class BaseModelEvaluation {
                     // judge the generated part only: from noise all frames; image-to-video skips the rendered chunk
                     int from = mode == 1 ? lvg.model().config().chunkFrames() : 0;
                     org.inflvg.video.Video v = sub(s.video(), from);
-                    bgRight[mode] += judge.background(v) == bg ? 1 : 0;
-                    visible[mode] += judge.subjectVisible(v, bg) ? 1 : 0;
+                    bgRight[mode] += seen(judge, v) == bg ? 1 : 0;
+                    visible[mode] += judge.subjectPresence(v) >= 0.5 ? 1 : 0;
                 }
             }
             progress.accept(++done);
@@ -99,8 +107,8 @@ public final class BaseModelEvaluation {
                 new Quality("continued from a render", n, bgRight[1] / (double) n, visible[1] / (double) n));
         List<Switch> sw = new ArrayList<>();
         for (ContextSelector sel : selectors) {
-            int leak = 0, newBg = 0, kept = 0;
-            double ms = 0;
+            int leak = 0, newBg = 0;
+            double ms = 0, ident = 0, align = 0;
             SplittableRandom r = new SplittableRandom(seed);
             for (int c = 0; c < cases; c++) {
                 Subject subj = Subject.values()[c % Subject.values().length];
@@ -111,21 +119,34 @@ public final class BaseModelEvaluation {
                 Eps eps = new Eps(c, List.of(new Prompt(subj, a1, b1).toString(), new Prompt(subj, a2, b2).toString()),
                         id.number(), Split.TEST);
                 try (Story st = lvg.story(eps).seed(seed * 31 + c).selector(sel)) {
-                    st.next();
+                    Scene s1 = st.next();
                     Scene s2 = st.next();
-                    Background seen = judge.background(s2.video());
+                    Background seen = seen(judge, s2.video());
                     leak += seen == b1 ? 1 : 0;
                     newBg += seen == b2 ? 1 : 0;
-                    kept += judge.identityKept(s2.video(), seen, id) ? 1 : 0;
+                    ident += judge.identity(s2.video(), s1.video()) / cases;
+                    align += judge.alignment(s2.video(), new Prompt(subj, a2, b2)) / cases;
                     ms += s2.msPerChunk();
                 }
                 progress.accept(++done);
             }
-            sw.add(new Switch(sel.name(), cases, leak / (double) cases, newBg / (double) cases, kept / (double) cases,
+            sw.add(new Switch(sel.name(), cases, leak / (double) cases, newBg / (double) cases, ident, align,
                     ms / cases));
         }
         return new Report(lvg.checksum().substring(0, 12), new Quality("ground-truth renders", n, gtBg / (double) n,
                 gtVis / (double) n), q, sw);
+    }
+
+    /** The judge's most probable background over a clip's frames. */
+    static Background seen(Judge judge, org.inflvg.video.Video v) {
+        double[] p = judge.backgroundProbabilities(v);
+        int b = 0;
+        for (int i = 1; i < p.length; i++) {
+            if (p[i] > p[b]) {
+                b = i;
+            }
+        }
+        return Background.values()[b];
     }
 
     /** Default selectors of the phenomena table. */

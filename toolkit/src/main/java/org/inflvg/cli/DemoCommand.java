@@ -8,7 +8,8 @@ import java.util.concurrent.Callable;
 import org.inflvg.InfLVG;
 import org.inflvg.Scene;
 import org.inflvg.Story;
-import org.inflvg.reward.ColourJudge;
+import org.inflvg.grpo.RewardFunction;
+import org.inflvg.reward.HybridReward;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.select.Selectors;
 import org.inflvg.video.Video;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code inflvg demo}: the method in one command. Generates one multi-scene story under several context selectors
  * (same noise), writes them side by side (rows: ground truth, then one row per selector) to {@code out/}, and prints
- * per scene what each selector did to the background and the individual.
+ * per scene transition the hybrid reward's components (learned reward models in {@code data/rewards}): the
+ * background the alignment model sees, whether it leaked from the previous scene, alignment, identity, artifact.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Generate a multi-scene story under several selectors, side by side, into out/ (under a minute).")
@@ -70,26 +72,37 @@ public final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<Video> rows = new ArrayList<>();
         rows.add(truth);
-        ColourJudge judge = new ColourJudge(truth.width());
-        StringBuilder table = new StringBuilder(String.format("%-12s %-6s %-16s %-6s %-9s %8s%n", "selector", "scene",
-                "background seen", "leak", "identity", "ms/chunk"));
+        StringBuilder table = new StringBuilder(String.format("%-12s %-6s %-16s %-5s %9s %9s %9s %7s %8s%n",
+                "selector", "scene", "background seen", "leak", "alignment", "identity", "artifact", "hybrid", "ms/chunk"));
+        double[] meanHybrid = new double[sels.size()];
         try (InfLVG lvg = InfLVG.load(modelDir)) {
-            for (ContextSelector sel : sels) {
+            HybridReward reward = lvg.reward();
+            for (int si = 0; si < sels.size(); si++) {
+                ContextSelector sel = sels.get(si);
                 try (Story st = lvg.story(eps).seed(seed).selector(sel)) {
                     List<Scene> sc = st.all();
                     rows.add(st.video());
+                    Video history = sc.get(0).video();
                     for (int i = 1; i < sc.size(); i++) {
                         Video v = sc.get(i).video();
-                        Background seen = judge.background(v);
-                        Background prev = Prompt.parse(eps.scenes().get(i - 1)).background();
-                        table.append(String.format("%-12s %-6d %-16s %-6s %-9s %8.0f%n", sel.name(), i,
-                                seen.name().toLowerCase(), seen == prev && seen != Prompt.parse(eps.scenes().get(i)).background()
-                                        ? "yes" : "no",
-                                judge.identityKept(v, seen, new Identity(eps.identity())) ? "kept" : "lost",
-                                sc.get(i).msPerChunk()));
+                        Prompt now = Prompt.parse(eps.scenes().get(i)), prev = Prompt.parse(eps.scenes().get(i - 1));
+                        double[] bg = lvg.rewards().backgroundProbabilities(v);
+                        Background seen = Background.values()[argmax(bg)];
+                        RewardFunction.Score score = reward.score(List.of(v), now, history).get(0);
+                        var c = score.components();
+                        table.append(String.format("%-12s %-6d %-16s %-5s %9.3f %9.3f %9.3f %7.3f %8.0f%s%n", sel.name(), i,
+                                seen.name().toLowerCase(), seen == prev.background() && seen != now.background() ? "yes" : "no",
+                                c.get("alignment"), c.get("identity"), c.get("artifact"), score.total(),
+                                sc.get(i).msPerChunk(), score.note().isEmpty() ? "" : "  (" + score.note() + ")"));
+                        meanHybrid[si] += score.total() / (sc.size() - 1);
+                        history = history.concat(v);
                     }
                 }
             }
+        }
+        table.append(String.format("%nmean hybrid reward per transition (alignment + identity + artifact, each in [0, 1]):%n"));
+        for (int si = 0; si < sels.size(); si++) {
+            table.append(String.format("  %-12s %.3f%n", sels.get(si).name(), meanHybrid[si]));
         }
         Video grid = stackRows(rows);
         GenerateCommand.writeStory(out, "demo", grid, 6);
@@ -108,6 +121,16 @@ public final class DemoCommand implements Callable<Integer> {
             scenesV.add(w.render(Prompt.parse(eps.scenes().get(i)), new Identity(eps.identity()), seed + i).video());
         }
         return concatFrames(scenesV);
+    }
+
+    private static int argmax(double[] x) {
+        int b = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[b]) {
+                b = i;
+            }
+        }
+        return b;
     }
 
     static Video concatFrames(List<Video> vs) {

@@ -7,7 +7,6 @@ import me.tongfei.progressbar.ProgressBar;
 import org.inflvg.InfLVG;
 import org.inflvg.grpo.GrpoConfig;
 import org.inflvg.grpo.PolicyTraining;
-import org.inflvg.grpo.Rewards;
 import org.inflvg.world.Eps;
 import org.inflvg.world.EpsFile;
 import picocli.CommandLine.Command;
@@ -48,7 +47,7 @@ public final class GrpoCommand implements Callable<Integer> {
         GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed);
         try (InfLVG lvg = BenchCommand.load(model);
              ProgressBar pb = BenchCommand.bar("grpo", (long) steps * (eps.size() - 1))) {
-            PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg, eps, Rewards.colourJudge(1, 1, 1), cfg, steps,
+            PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg, eps, lvg.reward(), cfg, steps,
                     seed, out, st -> {
                         pb.step();
                         pb.setExtraMessage(String.format("scene %d reward %.3f", st.scene(), st.meanReward()));

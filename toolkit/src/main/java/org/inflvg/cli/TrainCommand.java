@@ -52,7 +52,7 @@ public final class TrainCommand implements Runnable {
             try (org.inflvg.InfLVG lvg = BenchCommand.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);
-                var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, org.inflvg.grpo.Rewards.colourJudge(1, 1, 1),
+                var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, lvg.reward(),
                         cfg, eps, steps, out, 10, st -> {
                             pb.stepTo(st.step());
                             pb.setExtraMessage(String.format("reward %.3f", st.meanReward()));
