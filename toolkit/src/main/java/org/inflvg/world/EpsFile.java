@@ -21,7 +21,8 @@ import java.util.TreeMap;
  */
 public final class EpsFile {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private EpsFile() {
     }
@@ -56,6 +57,10 @@ public final class EpsFile {
         try {
             node = JSON.readTree(line);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            if (e.getOriginalMessage().startsWith("Duplicate field")) {
+                throw new IllegalArgumentException(where + ": a key appears twice (" + e.getOriginalMessage()
+                        + "); every scene number must appear once");
+            }
             throw new IllegalArgumentException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
         }
         if (node == null || !node.isObject()) {
@@ -69,7 +74,7 @@ public final class EpsFile {
             String k = e.getKey();
             JsonNode v = e.getValue();
             if (k.equals("_identity")) {
-                if (!v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= Identity.COUNT) {
+                if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= Identity.COUNT) {
                     throw new IllegalArgumentException(where + ": _identity must be an integer in [0, "
                             + (Identity.COUNT - 1) + "], got " + v);
                 }
@@ -87,6 +92,10 @@ public final class EpsFile {
                 if (i < 0) {
                     throw new IllegalArgumentException(where + ": negative scene key '" + k + "'");
                 }
+                if (!k.equals(String.valueOf(i))) {
+                    throw new IllegalArgumentException(where + ": scene key '" + k + "' is not written plainly; use \""
+                            + i + "\" (no padding, sign or spaces)");
+                }
                 if (!v.isTextual() || v.asText().isBlank()) {
                     throw new IllegalArgumentException(where + ": scene \"" + k + "\" must be a non-empty string, got " + v);
                 }
@@ -95,6 +104,11 @@ public final class EpsFile {
         }
         if (scenes.isEmpty()) {
             throw new IllegalArgumentException(where + ": no scenes (keys \"0\"..\"N-1\")");
+        }
+        if (split != null && identity >= 0 && new Identity(identity).split() != split) {
+            throw new IllegalArgumentException(where + ": _identity " + identity + " belongs to the "
+                    + new Identity(identity).split() + " split, not to _split " + split
+                    + " (identities with number % 10 < 8 are train, 8 val, 9 test)");
         }
         int expect = 0;
         for (int k : scenes.keySet()) {

@@ -50,7 +50,11 @@ class EpsTest {
         String good = "{\"0\": \"A cat jumps on the beach\", \"1\": \"A cat spins in space\"}";
         String[][] cases = {
             {"{not json", "not valid JSON"}, {"[1, 2]", "expected a JSON object"}, {"{\"a\": \"x\"}", "not a scene number"},
-            {"{\"0\": \"x\", \"2\": \"y\"}", "missing \"1\""}, {"{\"0\": \"\"}", "non-empty string"}};
+            {"{\"0\": \"x\", \"2\": \"y\"}", "missing \"1\""}, {"{\"0\": \"\"}", "non-empty string"},
+            {"{\"0\": \"x\", \"1\": \"y\", \"1\": \"z\"}", "appears twice"},
+            {"{\"0\": \"x\", \"01\": \"y\"}", "not written plainly"},
+            {"{\"0\": \"x\", \"_identity\": 12.5}", "_identity must be an integer"},
+            {"{\"0\": \"x\", \"_identity\": 1389, \"_split\": \"val\"}", "belongs to the test split"}};
         for (String[] c : cases) {
             Path f = dir.resolve("bad.jsonl");
             Files.writeString(f, good + "\n" + good + "\n" + c[0] + "\n" + good + "\n");
