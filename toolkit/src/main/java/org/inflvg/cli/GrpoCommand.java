@@ -14,13 +14,18 @@ import picocli.CommandLine.Option;
 
 /** {@code inflvg grpo}: test-time GRPO on one prompt set (a fresh policy per scene switch). */
 @Command(name = "grpo", mixinStandardHelpOptions = true,
-        description = "Test-time GRPO on one prompt set: per scene switch, a fresh policy, N updates, then top-K.")
+        description = "Test-time GRPO: per scene switch of a prompt set, a fresh policy, N updates, then top-K; "
+                + "--sets N runs N sets and prints the before/after summary.")
 public final class GrpoCommand implements Callable<Integer> {
 
-    @Option(names = "--prompts", required = true, description = "EPS file (JSONL)")
+    @Option(names = "--prompts", description = "EPS file (JSONL); default: generated test-split sets of --scenes scenes")
     Path prompts;
-    @Option(names = "--set", defaultValue = "0", description = "which set of the file")
+    @Option(names = "--scenes", defaultValue = "2", description = "scenes per generated set when no --prompts (default ${DEFAULT-VALUE})")
+    int scenes;
+    @Option(names = "--set", defaultValue = "0", description = "which set of the file (the first, with --sets)")
     int set;
+    @Option(names = "--sets", defaultValue = "1", description = "how many consecutive sets; more than one prints the before/after summary")
+    int count;
     @Option(names = "--steps", defaultValue = "20", description = "GRPO updates per scene switch (default ${DEFAULT-VALUE})")
     int steps;
     @Option(names = "--group", defaultValue = "8", description = "rollouts per group G (default ${DEFAULT-VALUE})")
@@ -39,28 +44,58 @@ public final class GrpoCommand implements Callable<Integer> {
         if (steps < 1) {
             throw new BadInputException("--steps must be at least 1, got " + steps);
         }
-        List<Eps> sets = EpsFile.read(prompts);
-        if (set < 0 || set >= sets.size()) {
-            throw new BadInputException("--set must be in [0, " + (sets.size() - 1) + "], got " + set);
+        if (count < 1) {
+            throw new BadInputException("--sets must be at least 1, got " + count);
         }
-        Eps eps = sets.get(set);
+        if (prompts == null && (scenes < 2 || scenes > 9)) {
+            throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
+        }
+        List<Eps> sets = prompts != null ? EpsFile.read(prompts)
+                : org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TEST, set + count, scenes, 0);
+        if (set < 0 || set + count > sets.size()) {
+            throw new BadInputException("--set and --sets must pick sets inside [0, " + (sets.size() - 1) + "], got "
+                    + set + " and " + count);
+        }
         GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed);
-        try (InfLVG lvg = BenchCommand.load(model);
-             ProgressBar pb = BenchCommand.bar("grpo", (long) steps * (eps.size() - 1))) {
-            PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg, eps, lvg.reward(), cfg, steps,
-                    seed, out, st -> {
-                        pb.step();
-                        pb.setExtraMessage(String.format("scene %d reward %.3f", st.scene(), st.meanReward()));
-                    });
-            pb.close();
-            System.out.printf("%-8s %10s %10s%n", "switch", "before", "after");
-            for (int i = 0; i < r.beforeAfter().size(); i++) {
-                System.out.printf("%-8s %10.3f %10.3f%n", i + "->" + (i + 1), r.beforeAfter().get(i)[0],
-                        r.beforeAfter().get(i)[1]);
-            }
-            GenerateCommand.writeStory(out, "story", r.video(), 8);
-            System.out.println("wrote " + out.resolve("grpo-log.jsonl") + " and " + out.resolve("story.gif"));
+        long total = 0;
+        for (int i = set; i < set + count; i++) {
+            total += (long) steps * (sets.get(i).size() - 1);
         }
+        List<double[]> all = new java.util.ArrayList<>();
+        try (InfLVG lvg = BenchCommand.load(model); ProgressBar pb = BenchCommand.bar("grpo", total)) {
+            System.out.printf("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after");
+            for (int k = set; k < set + count; k++) {
+                Eps eps = sets.get(k);
+                Path dir = count == 1 ? out : out.resolve("set-" + k);
+                PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg, eps, lvg.reward(), cfg, steps,
+                        seed, dir, st -> {
+                            pb.step();
+                            pb.setExtraMessage(String.format("scene %d reward %.3f", st.scene(), st.meanReward()));
+                        });
+                for (int i = 0; i < r.beforeAfter().size(); i++) {
+                    double[] ba = r.beforeAfter().get(i);
+                    all.add(ba);
+                    pb.setExtraMessage("");
+                    System.out.printf("%-6d %-8s %10.3f %10.3f%n", k, i + "->" + (i + 1), ba[0], ba[1]);
+                }
+                GenerateCommand.writeStory(dir, "story", r.video(), 8);
+            }
+            pb.close();
+        }
+        if (all.size() > 1) {
+            double[] d = all.stream().mapToDouble(x -> x[1] - x[0]).toArray();
+            double mb = all.stream().mapToDouble(x -> x[0]).average().orElse(0);
+            double ma = all.stream().mapToDouble(x -> x[1]).average().orElse(0);
+            double md = java.util.Arrays.stream(d).average().orElse(0), sd = 0;
+            for (double x : d) {
+                sd += (x - md) * (x - md) / (d.length - 1);
+            }
+            long up = java.util.Arrays.stream(d).filter(x -> x > 0).count();
+            System.out.printf("%d switches: hybrid reward of the top-K selection before %.3f, after %.3f; "
+                    + "change %+.3f +- %.3f (95%%), improved in %d of %d%n", d.length, mb, ma, md,
+                    1.96 * Math.sqrt(sd / d.length), up, d.length);
+        }
+        System.out.println("wrote logs and story.gif under " + out.toAbsolutePath());
         return 0;
     }
 }

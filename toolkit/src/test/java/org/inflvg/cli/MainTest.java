@@ -42,6 +42,12 @@ class MainTest {
         assertEquals(2, run("eps", "--split", "tset", "--out", dir.resolve("e.jsonl").toString()).code());
         assertEquals(2, run("generate", "--prompt", "A cat jumps on the beach", "--selector", "best").code());
         assertEquals(2, run("render", "--prompt").code(), "a missing value is bad usage");
+        Run badSets = run("grpo", "--sets", "0");
+        assertEquals(2, badSets.code());
+        assertTrue(badSets.err().contains("--sets"), badSets.err());
+        assertEquals(2, run("bench", "selectors", "--split", "dev").code());
+        assertEquals(2, run("bench", "selectors", "--seeds", "0,x").code());
+        assertEquals(2, run("train", "rewards", "--eval-clips", "3").code());
         Run badScene = run("generate", "--prompt", "A cat jumps on the beach | A cat jumps on the moon");
         assertEquals(2, badScene.code());
         assertTrue(badScene.err().contains("scene 1") && badScene.err().contains("in space"), badScene.err());
