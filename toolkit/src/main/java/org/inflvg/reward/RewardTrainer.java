@@ -66,6 +66,8 @@ public final class RewardTrainer {
 
     static final int ID_BATCH = 24, ALIGN_BATCH = 24;
     private final Settings settings;
+    /** Steps already trained in the output folder (a run asked for more continues from there). */
+    private int identityDone, alignmentDone;
     private final Path out;
     private final SpriteWorld world = SpriteWorld.standard();
 
@@ -81,6 +83,14 @@ public final class RewardTrainer {
         if (out != null && Files.isRegularFile(out.resolve(RewardModels.CONFIG))) {
             models = RewardModels.load(out);
             models.figures().path("stagesDone").forEach(n -> done.add(n.asText()));
+            identityDone = models.figures().path("identityStepsDone").asInt(done.contains("identity") ? Integer.MAX_VALUE : 0);
+            alignmentDone = models.figures().path("alignmentStepsDone").asInt(done.contains("alignment") ? Integer.MAX_VALUE : 0);
+            if (identityDone < settings.identitySteps()) {
+                done.remove("identity");
+            }
+            if (alignmentDone < settings.alignmentSteps()) {
+                done.remove("alignment");
+            }
         } else {
             models = RewardModels.create(NDManager.newBaseManager(), settings.seed());
         }
@@ -114,6 +124,8 @@ public final class RewardTrainer {
         ObjectNode f = figures != null ? figures : RewardModels.JSON.createObjectNode();
         ArrayNode d = f.putArray("stagesDone");
         done.forEach(d::add);
+        f.put("identityStepsDone", Math.min(identityDone, settings.identitySteps()));
+        f.put("alignmentStepsDone", Math.min(alignmentDone, settings.alignmentSteps()));
         models.figures(f);
         if (out != null) {
             Map<String, Object> prov = new LinkedHashMap<>();
@@ -129,8 +141,8 @@ public final class RewardTrainer {
         NDManager root = models.manager();
         try (AdamW opt = new AdamW(models.identityWeights, root, 0.9, 0.99, 1e-4)) {
             models.identityWeights.requireGradients();
-            int total = settings.identitySteps();
-            for (int step = 0; step < total; step++) {
+            int total = settings.identitySteps(), from = identityDone;
+            for (int step = from; step < total; step++) {
                 SplittableRandom r = new SplittableRandom(settings.seed() * 7919 + step * 0x9E3779B97F4A7C15L + 1);
                 List<Video> views = identityBatch(r, ID_BATCH, Split.TRAIN);
                 double loss;
@@ -140,8 +152,9 @@ public final class RewardTrainer {
                     gc.backward(l);
                     loss = l.getFloat();
                 }
-                double lr = cosine(1e-3, step, total);
+                double lr = cosine(1e-3, step - from, total - from);
                 opt.update(lr, 2.0);
+                identityDone = step + 1;
                 listener.step("identity", step + 1, total, loss);
             }
         }
@@ -206,8 +219,8 @@ public final class RewardTrainer {
         NDManager root = models.manager();
         try (AdamW opt = new AdamW(models.alignmentWeights, root, 0.9, 0.99, 1e-4)) {
             models.alignmentWeights.requireGradients();
-            int total = settings.alignmentSteps();
-            for (int step = 0; step < total; step++) {
+            int total = settings.alignmentSteps(), from = alignmentDone;
+            for (int step = from; step < total; step++) {
                 SplittableRandom r = new SplittableRandom(settings.seed() * 104729 + step * 0x9E3779B97F4A7C15L + 2);
                 double loss;
                 try (NDManager m = root.newSubManager(); NDScope scope = new NDScope();
@@ -216,7 +229,8 @@ public final class RewardTrainer {
                     gc.backward(l);
                     loss = l.getFloat();
                 }
-                opt.update(cosine(1e-3, step, total), 2.0);
+                opt.update(cosine(1e-3, step - from, total - from), 2.0);
+                alignmentDone = step + 1;
                 listener.step("alignment", step + 1, total, loss);
             }
         }
