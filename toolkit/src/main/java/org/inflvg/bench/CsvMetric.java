@@ -27,8 +27,8 @@ public enum CsvMetric {
     ARTIFACT("artifact", Kind.QUALITY, false),
     /** Hybrid reward (scene >= 2): {@code w_align * alignment + w_artifact * artifact + w_identity * identity}. */
     HYBRID("hybrid", Kind.SCORE, true),
-    /** History tokens kept by the selection for this scene's chunks (0 for scene 1). */
-    KEPT_TOKENS("kept_tokens", Kind.COMPUTE, false),
+    /** History tokens kept by the selection for this scene's chunks (scene >= 2; scene 1 has no history). */
+    KEPT_TOKENS("kept_tokens", Kind.COMPUTE, true),
     /** Tokens attended per chunk, mean over the scene's chunks (kept history + the scene's own earlier chunks). */
     CONTEXT_TOKENS("context_tokens", Kind.COMPUTE, false),
     /** Wall milliseconds per chunk, mean over the scene's chunks (not reproducible: excluded from equality checks). */

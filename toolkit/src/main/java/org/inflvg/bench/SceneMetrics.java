@@ -41,7 +41,7 @@ final class SceneMetrics {
         m.put(CsvMetric.HYBRID.column(), identity == null ? null
                 : w.alignment() * align + w.artifact() * artifact + w.identity() * identity);
         double context = java.util.Arrays.stream(scene.contextTokens()).average().orElse(0);
-        m.put(CsvMetric.KEPT_TOKENS.column(), (double) (scene.selection() == null ? 0 : scene.selection().size()));
+        m.put(CsvMetric.KEPT_TOKENS.column(), scene.selection() == null ? null : (double) scene.selection().size());
         m.put(CsvMetric.CONTEXT_TOKENS.column(), context);
         m.put(CsvMetric.MS_PER_CHUNK.column(), scene.msPerChunk());
         m.put(CsvMetric.KV_CACHE_BYTES.column(), (double) cacheBytes);
