@@ -117,6 +117,7 @@ final class CsvOutputs {
                     .title(e.getValue().size() > 1 ? "quality metrics (mean, 95 % interval over cells)"
                             : e.getValue().get(0).column() + " (mean, 95 % interval over cells)")
                     .yAxisTitle(e.getValue().size() > 1 ? "score" : e.getValue().get(0).column()).build();
+            c.getStyler().setXAxisLabelRotation(20);
             c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             List<String> cats = e.getValue().stream().map(CsvMetric::column).toList();
             for (Row row : s) {
@@ -134,12 +135,11 @@ final class CsvOutputs {
         return names;
     }
 
-    static String fmt(double mean, double ci) {
+    static String fmt(CsvMetric m, double mean, double ci) {
         if (Double.isNaN(mean)) {
             return "–";
         }
-        boolean big = Math.abs(mean) >= 100;
-        String f = big ? "%.0f" : "%.3f";
+        String f = m.kind() != CsvMetric.Kind.COMPUTE ? "%.3f" : Math.abs(mean) >= 100 ? "%.0f" : "%.1f";
         return String.format(Locale.ROOT, f, mean) + (Double.isNaN(ci) ? "" : " ± " + String.format(Locale.ROOT, f, ci));
     }
 
@@ -154,7 +154,7 @@ final class CsvOutputs {
         for (Row row : s) {
             sb.append("| `").append(row.getString("selector")).append("` | ").append(row.getInt("cells")).append(" |");
             for (CsvMetric m : HEADLINE) {
-                sb.append(' ').append(fmt(row.getDouble(m.column() + "_mean"), row.getDouble(m.column() + "_ci95")))
+                sb.append(' ').append(fmt(m, row.getDouble(m.column() + "_mean"), row.getDouble(m.column() + "_ci95")))
                         .append(" |");
             }
             sb.append('\n');
