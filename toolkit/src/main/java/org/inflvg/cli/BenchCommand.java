@@ -191,6 +191,10 @@ public final class BenchCommand implements Runnable {
         String shard;
         @Option(names = "--samples", defaultValue = "2", description = "sample videos per selector (default ${DEFAULT-VALUE})")
         int samples;
+        @Option(names = "--judge", defaultValue = "auto", description = "who scores the scenes: rewards[@DIR] (the "
+                + "learned reward models, data/rewards by default), colour (the colour-heuristic fallback) or auto "
+                + "(rewards when data/rewards exists, else colour; default)")
+        String judge;
         @Option(names = "--model", description = "model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", defaultValue = "results", description = "output folder (default ${DEFAULT-VALUE}); "
@@ -243,10 +247,13 @@ public final class BenchCommand implements Runnable {
                             + "; allowed forms: " + Selectors.FORMS + "; e.g. --selectors " + DEFAULT_SELECTORS);
                 }
             }
+            Path rewards = rewardsDir(judge);
             long[] seedList = java.util.stream.LongStream.range(0, seeds).toArray();
             long t0 = System.nanoTime();
-            try (InfLVG lvg = load(model); ProgressBar pb = bar("bench csv", 1)) {
-                org.inflvg.bench.CsVBench b = org.inflvg.bench.CsVBench.of(lvg);
+            try (InfLVG lvg = load(model); JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize());
+                 ProgressBar pb = bar("bench csv", 1)) {
+                System.out.println("judge: " + j.judge());
+                org.inflvg.bench.CsVBench b = org.inflvg.bench.CsVBench.of(lvg).judge(j.judge());
                 if (sets0 != null) {
                     b = b.prompts(prompts);
                 }
@@ -266,6 +273,27 @@ public final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /** The reward model folder the --judge word asks for, or null for the colour fallback. */
+        static Path rewardsDir(String word) {
+            String w = word.trim();
+            Path shipped = org.inflvg.InfLVG.home().resolve("data").resolve("rewards");
+            if (w.equals("colour") || w.equals("color")) {
+                return null;
+            }
+            if (w.equals("auto")) {
+                return java.nio.file.Files.isRegularFile(shipped.resolve("rewards.json")) ? shipped : null;
+            }
+            if (w.equals("rewards") || w.startsWith("rewards@")) {
+                Path dir = w.equals("rewards") ? shipped : Path.of(w.substring("rewards@".length()));
+                if (!java.nio.file.Files.isDirectory(dir)) {
+                    throw new BadInputException("--judge " + w + ": no reward models in " + dir + "; train them with "
+                            + "'./inflvg train rewards --out " + dir + "', or use --judge colour (the fallback)");
+                }
+                return dir;
+            }
+            throw new BadInputException("--judge must be auto, colour, rewards or rewards@DIR, got '" + w + "'");
+        }
+
         static int[] parseShard(String s) {
             String[] p = s.split("/");
             try {
@@ -280,6 +308,68 @@ public final class BenchCommand implements Runnable {
             }
             throw new BadInputException("--shard must be i/n with n >= 1 and 0 <= i < n (shards 0/4, 1/4, 2/4, 3/4 "
                     + "cover everything), got '" + s + "'");
+        }
+    }
+
+    /**
+     * The judge of a bench run: the learned reward models (named with their checksum, so that a resumed run notices
+     * other weights) or the colour fallback. Closing frees the reward models' native memory.
+     */
+    record JudgeChoice(org.inflvg.reward.Judge judge, org.inflvg.reward.RewardModels owned) implements AutoCloseable {
+        static JudgeChoice open(Path rewards, int frameSize) {
+            if (rewards == null) {
+                return new JudgeChoice(org.inflvg.reward.ColourJudges.colour(frameSize), null);
+            }
+            org.inflvg.reward.RewardModels m = org.inflvg.reward.RewardModels.load(rewards);
+            String name = "reward models " + org.inflvg.reward.RewardModels.checksum(rewards);
+            return new JudgeChoice(named(m, name), m);
+        }
+
+        /** The same judge under a name that says which weights it is. */
+        static org.inflvg.reward.Judge named(org.inflvg.reward.Judge j, String name) {
+            return new org.inflvg.reward.Judge() {
+                @Override
+                public double[] backgroundProbabilities(org.inflvg.video.Video clip) {
+                    return j.backgroundProbabilities(clip);
+                }
+
+                @Override
+                public double subjectPresence(org.inflvg.video.Video clip) {
+                    return j.subjectPresence(clip);
+                }
+
+                @Override
+                public double alignment(org.inflvg.video.Video clip, org.inflvg.world.Prompt prompt) {
+                    return j.alignment(clip, prompt);
+                }
+
+                @Override
+                public double identity(org.inflvg.video.Video clip, org.inflvg.video.Video history) {
+                    return j.identity(clip, history);
+                }
+
+                @Override
+                public double subjectConsistency(org.inflvg.video.Video clip) {
+                    return j.subjectConsistency(clip);
+                }
+
+                @Override
+                public double artifact(org.inflvg.video.Video clip) {
+                    return j.artifact(clip);
+                }
+
+                @Override
+                public String toString() {
+                    return name;
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            }
         }
     }
 

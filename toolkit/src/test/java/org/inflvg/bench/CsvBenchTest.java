@@ -161,6 +161,17 @@ class CsvBenchTest {
     }
 
     @Test
+    void theLearnedRewardModelsPlugInAsTheJudge() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+             org.inflvg.reward.RewardModels rewards = org.inflvg.reward.RewardModels.create(m, 0)) {
+            CsvResults r = CsVBench.of(lvg).sets(1).scenes(2).selectors("full").judge(rewards).run();
+            assertEquals(1, r.cells());
+            assertEquals(0, r.table().doubleColumn("alignment").countMissing());
+            assertTrue(r.info().judge().startsWith("RewardModels"), r.info().judge());
+        }
+    }
+
+    @Test
     void refusesToMixRuns() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> bench().scenes(2).out(dir.resolve("single")).run());

@@ -88,6 +88,12 @@ class MainTest {
         Run missing = run("bench", "csv", "--prompts", dir.resolve("nope.jsonl").toString(), "--out", out);
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("--prompts") && missing.err().contains("inflvg eps"), missing.err());
+        Run judge = run("bench", "csv", "--judge", "best", "--out", out);
+        assertEquals(2, judge.code());
+        assertTrue(judge.err().contains("--judge must be auto, colour, rewards or rewards@DIR"), judge.err());
+        Run noRewards = run("bench", "csv", "--judge", "rewards@" + dir.resolve("none"), "--out", out);
+        assertEquals(2, noRewards.code());
+        assertTrue(noRewards.err().contains("train rewards"), noRewards.err());
         Run merge = run("bench", "merge", dir.toString(), "--out", out);
         assertEquals(2, merge.code());
         assertTrue(merge.err().contains("run.json"), merge.err());
