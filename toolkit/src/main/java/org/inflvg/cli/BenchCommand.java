@@ -181,8 +181,9 @@ public final class BenchCommand implements Runnable {
         int sets;
         @Option(names = "--scenes", defaultValue = "6", description = "scenes per story, 2..9 (default ${DEFAULT-VALUE})")
         int scenes;
-        @Option(names = "--seeds", defaultValue = "1", description = "seeds per set and selector: 0..N-1 (default ${DEFAULT-VALUE})")
-        int seeds;
+        @Option(names = "--seeds", defaultValue = "0", description = "comma-separated seeds; each set and selector runs "
+                + "once per seed (default ${DEFAULT-VALUE})")
+        String seeds;
         @Option(names = "--selectors", defaultValue = DEFAULT_SELECTORS,
                 description = "comma-separated selectors (default ${DEFAULT-VALUE}); forms: " + Selectors.FORMS)
         String selectors;
@@ -212,8 +213,14 @@ public final class BenchCommand implements Runnable {
                         + "] (a transition needs 2 scenes; the model is trained for at most 9), got " + scenes
                         + "; e.g. --scenes 6");
             }
-            if (seeds < 1) {
-                throw new BadInputException("--seeds is how many seeds (0..N-1) and must be at least 1, got " + seeds);
+            long[] seedList;
+            try {
+                seedList = java.util.Arrays.stream(seeds.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+            } catch (NumberFormatException e) {
+                throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
+            }
+            if (java.util.Arrays.stream(seedList).distinct().count() != seedList.length) {
+                throw new BadInputException("--seeds must be distinct, got '" + seeds + "'");
             }
             if (samples < 0) {
                 throw new BadInputException("--samples must be >= 0, got " + samples);
@@ -247,8 +254,7 @@ public final class BenchCommand implements Runnable {
                             + "; allowed forms: " + Selectors.FORMS + "; e.g. --selectors " + DEFAULT_SELECTORS);
                 }
             }
-            Path rewards = rewardsDir(judge);
-            long[] seedList = java.util.stream.LongStream.range(0, seeds).toArray();
+            Path rewards = rewardsDir(judge, model);
             long t0 = System.nanoTime();
             try (InfLVG lvg = load(model); JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize());
                  ProgressBar pb = bar("bench csv", 1)) {
@@ -274,9 +280,12 @@ public final class BenchCommand implements Runnable {
         }
 
         /** The reward model folder the --judge word asks for, or null for the colour fallback. */
-        static Path rewardsDir(String word) {
+        static Path rewardsDir(String word, Path model) {
             String w = word.trim();
-            Path shipped = org.inflvg.InfLVG.home().resolve("data").resolve("rewards");
+            // where InfLVG.rewards() looks: rewards/ beside the model folder, else the checkout's data/rewards
+            Path beside = model == null ? null : model.toAbsolutePath().getParent().resolve("rewards");
+            Path shipped = beside != null && java.nio.file.Files.isDirectory(beside) ? beside
+                    : org.inflvg.InfLVG.home().resolve("data").resolve("rewards");
             if (w.equals("colour") || w.equals("color")) {
                 return null;
             }

@@ -88,6 +88,9 @@ class MainTest {
         Run missing = run("bench", "csv", "--prompts", dir.resolve("nope.jsonl").toString(), "--out", out);
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("--prompts") && missing.err().contains("inflvg eps"), missing.err());
+        Run seeds = run("bench", "csv", "--seeds", "0,x", "--out", out);
+        assertEquals(2, seeds.code());
+        assertTrue(seeds.err().contains("--seeds"), seeds.err());
         Run judge = run("bench", "csv", "--judge", "best", "--out", out);
         assertEquals(2, judge.code());
         assertTrue(judge.err().contains("--judge must be auto, colour, rewards or rewards@DIR"), judge.err());
@@ -107,7 +110,7 @@ class MainTest {
                 dir.resolve("e.jsonl").toString()).code());
         for (int i = 0; i < 2; i++) {
             assertEquals(0, run("bench", "csv", "--model", dir.resolve("model").toString(), "--prompts",
-                    dir.resolve("e.jsonl").toString(), "--sets", "2", "--scenes", "2", "--selectors", "full,none",
+                    dir.resolve("e.jsonl").toString(), "--sets", "2", "--scenes", "2", "--selectors", "full,none", "--seeds", "3", "--judge", "colour",
                     "--shard", i + "/2", "--out", dir.resolve("shard-" + i).toString()).code());
         }
         Run tooMany = run("bench", "csv", "--prompts", dir.resolve("e.jsonl").toString(), "--sets", "3");
