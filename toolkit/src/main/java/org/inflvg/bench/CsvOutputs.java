@@ -168,6 +168,10 @@ final class CsvOutputs {
         sb.append(String.format(Locale.ROOT, "%d cells (%d prompt sets x %d selectors x %d seeds), %d scenes each, "
                         + "judged by %s.%n%n", r.cells(), i.sets(), i.selectors().size(), i.seeds().size(), i.scenes(),
                 i.judge()));
+        if (!r.complete()) {
+            sb.append(String.format(Locale.ROOT, "**Incomplete: %d of %d cells.** Resume the run with the same command, "
+                    + "or merge the missing shards.%n%n", r.cells(), r.expectedCells()));
+        }
         sb.append("## Summary\n\nMean ± 95 % interval (1.96 sd / sqrt(n)) over cells; each cell is first averaged over the "
                 + "scenes where the metric applies. Identity, leakage and hybrid are measured on scenes 2..N. Higher is "
                 + "better except leakage, flicker, kept tokens and ms per chunk. Every metric and its formula: the "

@@ -62,6 +62,25 @@ public final class CsvResults {
         return cells.size();
     }
 
+    /**
+     * Cells the configuration asks for: sets x selectors x seeds (a shard's share when this is one shard). Fewer
+     * {@link #cells()} than this means unfinished cells or missing shards.
+     */
+    public int expectedCells() {
+        int all = info.sets() * info.selectors().size() * info.seeds().size();
+        String[] sh = info.shard().split("/");
+        if (sh.length == 2) {
+            int i = Integer.parseInt(sh[0]), n = Integer.parseInt(sh[1]);
+            return (all - i + n - 1) / n; // indices i, i + n, ... below all
+        }
+        return all;
+    }
+
+    /** Whether every expected cell is there. */
+    public boolean complete() {
+        return cells.size() >= expectedCells();
+    }
+
     /** One row per set x selector x seed x scene: the cell's keys, the scene (1-based), its prompt and every metric. */
     public Table table() {
         if (table == null) {
@@ -271,7 +290,7 @@ public final class CsvResults {
 
     @Override
     public String toString() {
-        return "CsvResults[" + cells.size() + " cells (" + generated + " generated, " + skipped + " resumed), "
+        return "CsvResults[" + cells.size() + (complete() ? "" : " of " + expectedCells()) + " cells (" + generated + " generated, " + skipped + " resumed), "
                 + info.scenes() + " scenes, selectors " + selectors() + ", model " + info.modelSha256().substring(0, 12)
                 + "]";
     }

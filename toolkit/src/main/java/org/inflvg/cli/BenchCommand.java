@@ -404,6 +404,10 @@ public final class BenchCommand implements Runnable {
             org.inflvg.bench.CsvResults r = org.inflvg.bench.CsvResults.merge(dirs, out, commandLine(spec));
             System.out.println(r.markdown());
             System.out.println(r + "; wrote " + out);
+            if (!r.complete()) {
+                System.err.println("warning: the merged folders hold " + r.cells() + " of the " + r.expectedCells()
+                        + " cells of this configuration; finish or add the missing shards and merge again");
+            }
             return 0;
         }
     }

@@ -108,6 +108,10 @@ class CsvBenchTest {
         CsvResults s1 = bench().out(dir.resolve("shard-1")).shard(1, 2).run();
         assertEquals(6, s0.cells());
         assertEquals(6, s1.cells());
+        assertTrue(s0.complete() && s1.complete(), "each shard holds its share: " + s0.expectedCells());
+        CsvResults half = CsvResults.merge(List.of(dir.resolve("shard-0")), dir.resolve("half"), "test");
+        assertEquals(12, half.expectedCells());
+        assertTrue(!half.complete() && Files.readString(dir.resolve("half/report.md")).contains("Incomplete: 6 of 12"));
         assertTrue(s0.table().intColumn("cell").asList().stream().allMatch(c -> c % 2 == 0));
         CsvResults merged = CsvResults.merge(List.of(dir.resolve("shard-0"), dir.resolve("shard-1")), dir.resolve("merged"),
                 "test");
