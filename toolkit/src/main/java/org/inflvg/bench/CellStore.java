@@ -112,9 +112,19 @@ final class CellStore {
             Files.createDirectories(abs.getParent());
             Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value);
+            readable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** rw-r--r--: temporary files are created private, the outputs are meant to be shared. */
+    static void readable(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep the default permissions
         }
     }
 
@@ -125,6 +135,7 @@ final class CellStore {
             Files.createDirectories(abs.getParent());
             Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
             Files.writeString(tmp, text);
+            readable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

@@ -269,6 +269,7 @@ public final class CsvResults {
                 sb.append(CellStore.JSON.writeValueAsString(c)).append('\n');
             }
             Files.writeString(cellsTmp, sb);
+            CellStore.readable(cellsTmp);
             Files.move(cellsTmp, out.resolve(CellStore.CELLS), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             for (Path d : dirs) {
