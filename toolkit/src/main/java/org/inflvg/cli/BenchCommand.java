@@ -14,19 +14,24 @@ import org.inflvg.bench.BaseModelEvaluation;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.select.Selectors;
 import org.inflvg.world.Eps;
+import org.inflvg.world.EpsFile;
 import org.inflvg.world.EpsGenerator;
 import org.inflvg.world.Split;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code inflvg bench ...}: measurements that print a table. */
 @Command(name = "bench", description = "Benchmarks and evaluations that print a table.",
-        subcommands = {BenchCommand.Base.class, BenchCommand.Speed.class, BenchSelectorsCommand.class})
+        subcommands = {BenchCommand.Base.class, BenchCommand.Speed.class, BenchSelectorsCommand.class,
+            BenchCommand.Csv.class, BenchCommand.Merge.class})
 public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new BadInputException("say which benchmark: base (what the base model shows) or speed (ms per chunk)");
+        throw new BadInputException("say which benchmark: base (what the base model shows), speed (ms per chunk), "
+                + "selectors (hybrid reward per selector), csv "
+                + "(CsVBench, the cross-scene benchmark) or merge (CsVBench shards into one report)");
     }
 
     static InfLVG load(Path model) {
@@ -146,6 +151,262 @@ public final class BenchCommand implements Runnable {
                     System.out.printf("GRPO rollout of 2 chunks: 1 member %.0f ms, group of 8 batched %.0f ms (%.2fx)%n",
                             t1, t8, t8 / t1);
                 }
+            }
+            return 0;
+        }
+    }
+
+    /** The command line as typed, for provenance. */
+    static String commandLine(CommandLine.Model.CommandSpec spec) {
+        List<String> args = spec.root().commandLine().getParseResult() == null ? List.of()
+                : spec.root().commandLine().getParseResult().originalArgs();
+        return "inflvg " + String.join(" ", args.stream().map(a -> a.matches("[A-Za-z0-9_./:,+=@-]+") ? a : "'" + a + "'")
+                .toList());
+    }
+
+    /** {@code inflvg bench csv}: CsVBench over prompt sets x selectors x seeds, resumable and shardable. */
+    @Command(name = "csv", mixinStandardHelpOptions = true,
+            description = {"CsVBench: generate every prompt set x selector x seed as a whole story, measure every scene "
+                    + "(identity, alignment, leakage, consistency, flicker, artifact, hybrid, compute) and write tables, "
+                    + "plots and report.md. Re-running with the same --out resumes; --shard i/n runs a slice "
+                    + "(combine slices with 'inflvg bench merge')."})
+    public static final class Csv implements Callable<Integer> {
+        static final String DEFAULT_SELECTORS = "full,none,window:8,sink:1+4,attention:256,text:256,policy:256";
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @Option(names = "--prompts", description = "EPS file (JSONL, keys \"0\"..\"N-1\"); default: the test split of "
+                + "'inflvg eps'")
+        Path prompts;
+        @Option(names = "--sets", defaultValue = "20", description = "prompt sets: the first N (default ${DEFAULT-VALUE})")
+        int sets;
+        @Option(names = "--scenes", defaultValue = "6", description = "scenes per story, 2..9 (default ${DEFAULT-VALUE})")
+        int scenes;
+        @Option(names = "--seeds", defaultValue = "0", description = "comma-separated seeds; each set and selector runs "
+                + "once per seed (default ${DEFAULT-VALUE})")
+        String seeds;
+        @Option(names = "--selectors", defaultValue = DEFAULT_SELECTORS,
+                description = "comma-separated selectors (default ${DEFAULT-VALUE}); forms: " + Selectors.FORMS)
+        String selectors;
+        @Option(names = "--shard", defaultValue = "0/1", description = "run slice i of n: cells whose index is i mod n "
+                + "(default ${DEFAULT-VALUE}, everything)")
+        String shard;
+        @Option(names = "--samples", defaultValue = "2", description = "sample videos per selector (default ${DEFAULT-VALUE})")
+        int samples;
+        @Option(names = "--judge", defaultValue = "auto", description = "who scores the scenes: rewards[@DIR] (the "
+                + "learned reward models, data/rewards by default), colour (the colour-heuristic fallback) or auto "
+                + "(rewards when data/rewards exists, else colour; default)")
+        String judge;
+        @Option(names = "--model", description = "model folder (default: data/tinydit)")
+        Path model;
+        @Option(names = "--out", defaultValue = "results", description = "output folder (default ${DEFAULT-VALUE}); "
+                + "an existing one is resumed")
+        Path out;
+
+        @Override
+        public Integer call() {
+            // everything the user typed is checked before the model loads
+            if (sets < 1) {
+                throw new BadInputException("--sets must be at least 1, got " + sets + "; e.g. --sets 20");
+            }
+            if (scenes < 2 || scenes > org.inflvg.bench.CsVBench.MAX_SCENES) {
+                throw new BadInputException("--scenes must be in [2, " + org.inflvg.bench.CsVBench.MAX_SCENES
+                        + "] (a transition needs 2 scenes; the model is trained for at most 9), got " + scenes
+                        + "; e.g. --scenes 6");
+            }
+            long[] seedList;
+            try {
+                seedList = java.util.Arrays.stream(seeds.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+            } catch (NumberFormatException e) {
+                throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
+            }
+            if (java.util.Arrays.stream(seedList).distinct().count() != seedList.length) {
+                throw new BadInputException("--seeds must be distinct, got '" + seeds + "'");
+            }
+            if (samples < 0) {
+                throw new BadInputException("--samples must be >= 0, got " + samples);
+            }
+            int[] sh = parseShard(shard);
+            List<Eps> sets0 = null;
+            if (prompts != null) {
+                if (!java.nio.file.Files.isRegularFile(prompts)) {
+                    throw new BadInputException("--prompts: file " + prompts + " does not exist; write one with 'inflvg eps "
+                            + "--sets 20 --scenes 6 --split test --out eps.jsonl', or leave --prompts out to use the "
+                            + "test split");
+                }
+                sets0 = EpsFile.read(prompts);
+                if (sets > sets0.size()) {
+                    throw new BadInputException("--sets is " + sets + " but " + prompts + " holds " + sets0.size()
+                            + " prompt sets; use --sets " + sets0.size() + " or fewer");
+                }
+            }
+            for (String w : selectors.split(",")) {
+                if (w.isBlank()) {
+                    continue;
+                }
+                try {
+                    if (!w.trim().startsWith("policy:")) {
+                        Selectors.parse(w);
+                    } else if (!w.trim().matches("policy:\\d+(@.+)?")) {
+                        throw new IllegalArgumentException("selector '" + w + "' has a bad number");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException("--selectors: " + e.getMessage().replaceFirst("; allowed forms:.*", "")
+                            + "; allowed forms: " + Selectors.FORMS + "; e.g. --selectors " + DEFAULT_SELECTORS);
+                }
+            }
+            Path rewards = rewardsDir(judge, model);
+            long t0 = System.nanoTime();
+            try (InfLVG lvg = load(model); JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize());
+                 ProgressBar pb = bar("bench csv", 1)) {
+                System.out.println("judge: " + j.judge());
+                org.inflvg.bench.CsVBench b = org.inflvg.bench.CsVBench.of(lvg).judge(j.judge());
+                if (sets0 != null) {
+                    b = b.prompts(prompts);
+                }
+                b = b.sets(sets).scenes(scenes).seeds(seedList).selectors(Selectors.parseList(selectors))
+                        .shard(sh[0], sh[1]).samples(samples).out(out).command(commandLine(spec))
+                        .progress((done, total, cell) -> {
+                            pb.maxHint(total);
+                            pb.stepTo(done);
+                            pb.setExtraMessage(cell);
+                        });
+                org.inflvg.bench.CsvResults r = b.run();
+                pb.close();
+                System.out.println(r.markdown());
+                System.out.printf("%s%n%d cells generated, %d resumed, %.1f s; wrote %s (report.md, results.csv, summary.csv, "
+                        + "plots/)%n", r, r.generated(), r.skipped(), (System.nanoTime() - t0) / 1e9, out);
+            }
+            return 0;
+        }
+
+        /** The reward model folder the --judge word asks for, or null for the colour fallback. */
+        static Path rewardsDir(String word, Path model) {
+            String w = word.trim();
+            // where InfLVG.rewards() looks: rewards/ beside the model folder, else the checkout's data/rewards
+            Path beside = model == null ? null : model.toAbsolutePath().getParent().resolve("rewards");
+            Path shipped = beside != null && java.nio.file.Files.isDirectory(beside) ? beside
+                    : org.inflvg.InfLVG.home().resolve("data").resolve("rewards");
+            if (w.equals("colour") || w.equals("color")) {
+                return null;
+            }
+            if (w.equals("auto")) {
+                return java.nio.file.Files.isRegularFile(shipped.resolve("rewards.json")) ? shipped : null;
+            }
+            if (w.equals("rewards") || w.startsWith("rewards@")) {
+                Path dir = w.equals("rewards") ? shipped : Path.of(w.substring("rewards@".length()));
+                if (!java.nio.file.Files.isDirectory(dir)) {
+                    throw new BadInputException("--judge " + w + ": no reward models in " + dir + "; train them with "
+                            + "'./inflvg train rewards --out " + dir + "', or use --judge colour (the fallback)");
+                }
+                return dir;
+            }
+            throw new BadInputException("--judge must be auto, colour, rewards or rewards@DIR, got '" + w + "'");
+        }
+
+        static int[] parseShard(String s) {
+            String[] p = s.split("/");
+            try {
+                if (p.length == 2) {
+                    int i = Integer.parseInt(p[0].trim()), n = Integer.parseInt(p[1].trim());
+                    if (n >= 1 && i >= 0 && i < n) {
+                        return new int[] {i, n};
+                    }
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new BadInputException("--shard must be i/n with n >= 1 and 0 <= i < n (shards 0/4, 1/4, 2/4, 3/4 "
+                    + "cover everything), got '" + s + "'");
+        }
+    }
+
+    /**
+     * The judge of a bench run: the learned reward models (named with their checksum, so that a resumed run notices
+     * other weights) or the colour fallback. Closing frees the reward models' native memory.
+     */
+    record JudgeChoice(org.inflvg.reward.Judge judge, org.inflvg.reward.RewardModels owned) implements AutoCloseable {
+        static JudgeChoice open(Path rewards, int frameSize) {
+            if (rewards == null) {
+                return new JudgeChoice(org.inflvg.reward.ColourJudges.colour(frameSize), null);
+            }
+            org.inflvg.reward.RewardModels m = org.inflvg.reward.RewardModels.load(rewards);
+            String name = "reward models " + org.inflvg.reward.RewardModels.checksum(rewards);
+            return new JudgeChoice(named(m, name), m);
+        }
+
+        /** The same judge under a name that says which weights it is. */
+        static org.inflvg.reward.Judge named(org.inflvg.reward.Judge j, String name) {
+            return new org.inflvg.reward.Judge() {
+                @Override
+                public double[] backgroundProbabilities(org.inflvg.video.Video clip) {
+                    return j.backgroundProbabilities(clip);
+                }
+
+                @Override
+                public double subjectPresence(org.inflvg.video.Video clip) {
+                    return j.subjectPresence(clip);
+                }
+
+                @Override
+                public double alignment(org.inflvg.video.Video clip, org.inflvg.world.Prompt prompt) {
+                    return j.alignment(clip, prompt);
+                }
+
+                @Override
+                public double identity(org.inflvg.video.Video clip, org.inflvg.video.Video history) {
+                    return j.identity(clip, history);
+                }
+
+                @Override
+                public double subjectConsistency(org.inflvg.video.Video clip) {
+                    return j.subjectConsistency(clip);
+                }
+
+                @Override
+                public double artifact(org.inflvg.video.Video clip) {
+                    return j.artifact(clip);
+                }
+
+                @Override
+                public String toString() {
+                    return name;
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            }
+        }
+    }
+
+    /** {@code inflvg bench merge}: CsVBench shard folders into one report. */
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Merge CsVBench shard folders (from 'inflvg bench csv --shard i/n') into one: the same cells, "
+                    + "tables, plots and report.md a single run writes.")
+    public static final class Merge implements Callable<Integer> {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @CommandLine.Parameters(arity = "1..*", paramLabel = "DIR", description = "shard output folders")
+        List<Path> dirs;
+        @Option(names = "--out", required = true, description = "merged output folder")
+        Path out;
+
+        @Override
+        public Integer call() {
+            for (Path d : dirs) {
+                if (!java.nio.file.Files.isRegularFile(d.resolve("run.json"))) {
+                    throw new BadInputException(d + " is not a CsVBench output folder (no run.json); give the --out "
+                            + "folders of 'inflvg bench csv --shard i/n' runs");
+                }
+            }
+            org.inflvg.bench.CsvResults r = org.inflvg.bench.CsvResults.merge(dirs, out, commandLine(spec));
+            System.out.println(r.markdown());
+            System.out.println(r + "; wrote " + out);
+            if (!r.complete()) {
+                System.err.println("warning: the merged folders hold " + r.cells() + " of the " + r.expectedCells()
+                        + " cells of this configuration; finish or add the missing shards and merge again");
             }
             return 0;
         }

@@ -116,6 +116,16 @@ public final class ColourJudge {
         return 1 - d / 2;
     }
 
+    /** L1 distance, in [0, 2], between a 64-bin colour histogram ({@link #histogram}) and a background's references. */
+    double distance(double[] h, Background bg) {
+        double[] ref = histograms.get(bg);
+        double d = 0;
+        for (int i = 0; i < 64; i++) {
+            d += Math.abs(h[i] - ref[i]);
+        }
+        return d;
+    }
+
     /** The nearest background of a whole video. */
     public Background background(Video v) {
         return background(v, 0, v.frameCount());
@@ -135,7 +145,7 @@ public final class ColourJudge {
         return foreign / (double) n;
     }
 
-    private boolean isForeign(Video v, int f, int y, int x, Background bg) {
+    boolean isForeign(Video v, int f, int y, int x, Background bg) {
         float r = v.get(f, y, x, 0), g = v.get(f, y, x, 1), b = v.get(f, y, x, 2);
         for (float[] c : palettes.get(bg)) {
             double d = Math.sqrt((r - c[0]) * (r - c[0]) + (g - c[1]) * (g - c[1]) + (b - c[2]) * (b - c[2]));

@@ -62,4 +62,64 @@ class MainTest {
                 dir.resolve("e.jsonl").toString()).code());
         assertEquals(4, EpsFile.read(dir.resolve("e.jsonl")).size());
     }
+
+    @Test
+    void benchCsvBadInputNamesTheOptionAndTheFix(@TempDir Path dir) {
+        String out = dir.resolve("r").toString();
+        Run sel = run("bench", "csv", "--selectors", "full,best", "--out", out);
+        assertEquals(2, sel.code());
+        assertTrue(sel.err().contains("--selectors") && sel.err().contains("best") && sel.err().contains("window:N"),
+                sel.err());
+        Run badNumber = run("bench", "csv", "--selectors", "window:x", "--out", out);
+        assertEquals(2, badNumber.code());
+        assertTrue(badNumber.err().contains("--selectors"), badNumber.err());
+        Run shard = run("bench", "csv", "--shard", "2/2", "--out", out);
+        assertEquals(2, shard.code());
+        assertTrue(shard.err().contains("--shard") && shard.err().contains("0 <= i < n"), shard.err());
+        assertEquals(2, run("bench", "csv", "--shard", "one", "--out", out).code());
+        Run sets = run("bench", "csv", "--sets", "0", "--out", out);
+        assertEquals(2, sets.code());
+        assertTrue(sets.err().contains("--sets"), sets.err());
+        for (String n : new String[] {"1", "10"}) {
+            Run scenes = run("bench", "csv", "--scenes", n, "--out", out);
+            assertEquals(2, scenes.code());
+            assertTrue(scenes.err().contains("--scenes must be in [2, 9]"), scenes.err());
+        }
+        Run missing = run("bench", "csv", "--prompts", dir.resolve("nope.jsonl").toString(), "--out", out);
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--prompts") && missing.err().contains("inflvg eps"), missing.err());
+        Run seeds = run("bench", "csv", "--seeds", "0,x", "--out", out);
+        assertEquals(2, seeds.code());
+        assertTrue(seeds.err().contains("--seeds"), seeds.err());
+        Run judge = run("bench", "csv", "--judge", "best", "--out", out);
+        assertEquals(2, judge.code());
+        assertTrue(judge.err().contains("--judge must be auto, colour, rewards or rewards@DIR"), judge.err());
+        Run noRewards = run("bench", "csv", "--judge", "rewards@" + dir.resolve("none"), "--out", out);
+        assertEquals(2, noRewards.code());
+        assertTrue(noRewards.err().contains("train rewards"), noRewards.err());
+        Run merge = run("bench", "merge", dir.toString(), "--out", out);
+        assertEquals(2, merge.code());
+        assertTrue(merge.err().contains("run.json"), merge.err());
+        assertEquals(2, run("bench", "merge", "--out", out).code(), "merge needs folders");
+    }
+
+    @Test
+    void benchCsvShardsAndMergeOnASmallModel(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        assertEquals(0, run("eps", "--sets", "2", "--scenes", "3", "--split", "test", "--out",
+                dir.resolve("e.jsonl").toString()).code());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, run("bench", "csv", "--model", dir.resolve("model").toString(), "--prompts",
+                    dir.resolve("e.jsonl").toString(), "--sets", "2", "--scenes", "2", "--selectors", "full,none", "--seeds", "3", "--judge", "colour",
+                    "--shard", i + "/2", "--out", dir.resolve("shard-" + i).toString()).code());
+        }
+        Run tooMany = run("bench", "csv", "--prompts", dir.resolve("e.jsonl").toString(), "--sets", "3");
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("--sets 2 or fewer"), tooMany.err());
+        assertEquals(0, run("bench", "merge", dir.resolve("shard-0").toString(), dir.resolve("shard-1").toString(),
+                "--out", dir.resolve("merged").toString()).code());
+        String report = Files.readString(dir.resolve("merged/report.md"));
+        assertTrue(report.contains("inflvg bench merge") && report.contains("| `none` | 2 |"), report);
+        assertEquals(4 * 2 + 1, Files.readAllLines(dir.resolve("merged/results.csv")).size());
+    }
 }
