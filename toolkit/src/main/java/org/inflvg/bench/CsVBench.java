@@ -111,7 +111,7 @@ public final class CsVBench {
 
     /**
      * A bench over a model with the defaults: the test split's prompt sets, 20 sets, selectors full and none, seed 0,
-     * 6 scenes, the colour fallback judge, hybrid weights 1, 1, 1, no output folder, 2 sample videos per selector.
+     * 6 scenes, the learned reward models as judge (colour fallback without them), hybrid weights 1, 1, 1, no output folder, 2 sample videos per selector.
      */
     public static CsVBench of(InfLVG lvg) {
         return new CsVBench(Objects.requireNonNull(lvg, "lvg"), null, "EpsGenerator test split", -1,
@@ -193,7 +193,10 @@ public final class CsVBench {
                 command);
     }
 
-    /** The judge that scores scenes (default: {@link ColourJudges#colour}, the colour fallback). */
+    /**
+     * The judge that scores scenes (default: the learned reward models {@code lvg.rewards()} for 32x32 models when they
+     * are present, else {@link ColourJudges#colour}, the colour fallback).
+     */
     public CsVBench judge(Judge j) {
         return with(prompts, promptSource, sets, selectors, seeds, scenes, Objects.requireNonNull(j, "judge"), weights,
                 out, shard, shards, samples, progress, command);
@@ -271,7 +274,18 @@ public final class CsVBench {
     }
 
     Judge judgeOrDefault() {
-        return judge != null ? judge : ColourJudges.colour(lvg.model().config().frameSize());
+        if (judge != null) {
+            return judge;
+        }
+        int size = lvg.model().config().frameSize();
+        if (size == 32) { // the learned reward models read 32x32 SpriteWorld frames
+            try {
+                return lvg.rewards();
+            } catch (IllegalArgumentException missing) {
+                // no data/rewards: fall back to the colour heuristic below
+            }
+        }
+        return ColourJudges.colour(size);
     }
 
     /** The run's provenance (what defines its results, and how it was started). */
