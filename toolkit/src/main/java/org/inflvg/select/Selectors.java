@@ -104,13 +104,14 @@ public final class Selectors {
             if (w.startsWith("attention:")) return attentionScore(Integer.parseInt(w.substring(10)));
             if (w.startsWith("text:")) return textSimilarity(Integer.parseInt(w.substring(5)));
             if (w.startsWith("policy:")) {
-                if (policyFactory == null) {
-                    throw new IllegalArgumentException("policy selectors need a trained policy; none is registered");
-                }
                 String rest = w.substring(7);
                 int at = rest.indexOf('@');
                 int k = Integer.parseInt(at < 0 ? rest : rest.substring(0, at));
-                return policyFactory.apply(k, at < 0 ? null : rest.substring(at + 1));
+                if (k < 1) {
+                    throw new IllegalArgumentException("policy K must be at least 1, got " + k);
+                }
+                String dir = at < 0 ? null : rest.substring(at + 1);
+                return policyFactory != null ? policyFactory.apply(k, dir) : deferredPolicy(w, k, dir);
             }
             if (w.startsWith("sink:")) {
                 String[] p = w.substring(5).split("\\+");
@@ -123,6 +124,35 @@ public final class Selectors {
     }
 
     private static java.util.function.BiFunction<Integer, String, ContextSelector> policyFactory;
+
+    /** "policy:K" parsed before a model is loaded: resolved through the registered factory when first used. */
+    private static ContextSelector deferredPolicy(String word, int k, String dir) {
+        return new ContextSelector() {
+            private ContextSelector resolved;
+
+            @Override
+            public Selection select(SelectionRequest r) {
+                if (resolved == null) {
+                    if (policyFactory == null) {
+                        throw new IllegalStateException("'" + word + "' needs a policy: load a model with InfLVG.load() "
+                                + "first (it registers data/policy or an untrained policy)");
+                    }
+                    resolved = policyFactory.apply(k, dir);
+                }
+                return resolved.select(r);
+            }
+
+            @Override
+            public String name() {
+                return word;
+            }
+
+            @Override
+            public String toString() {
+                return word;
+            }
+        };
+    }
 
     /**
      * Registers how "policy:K[@dir]" is turned into a selector (the facade registers the shipped policy; a null dir
