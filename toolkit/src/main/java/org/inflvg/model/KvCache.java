@@ -20,6 +20,9 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] keys, values;   // per layer [1, H, capacity, hd]
     private int size, capacity;
     private NDArray[] lastQueries;          // per layer [1, H, N, hd]: queries of the newest chunk's clean pass
+    // queries of the last chunk before each scene's first token, by that token's index: what an attention-based
+    // selector saw at the switch, kept so a snapshot taken at a scene start selects as the story did (one chunk a scene)
+    private final java.util.TreeMap<Integer, NDArray[]> queriesAtSceneStart = new java.util.TreeMap<>();
     private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
 
     public KvCache(ModelConfig cfg, NDManager parent) {
@@ -104,6 +107,11 @@ public final class KvCache implements AutoCloseable {
             if (lastQueries == null) {
                 lastQueries = new NDArray[cfg.depth()];
             }
+            boolean sceneStarts = size > 0 && scene[size - 1] != sceneIndex;
+            if (sceneStarts && lastQueries[0] != null) {
+                queriesAtSceneStart.put(size, lastQueries);
+                lastQueries = new NDArray[cfg.depth()];
+            }
             for (int l = 0; l < cfg.depth(); l++) {
                 if (lastQueries[l] != null) {
                     lastQueries[l].close();
@@ -148,6 +156,56 @@ public final class KvCache implements AutoCloseable {
         col = Arrays.copyOf(col, cap);
         scene = Arrays.copyOf(scene, cap);
         capacity = cap;
+    }
+
+    /**
+     * A new cache holding a copy of this cache's first {@code tokens} tokens (keys, values and positions of every
+     * layer), as it stood when token {@code tokens} was about to be written: {@code tokens} must be this cache's size or
+     * the first token of a scene. The queries an attention-based selector reads are those of the chunk written just
+     * before, so a selector run on the snapshot sees what it saw at that scene switch. This cache is not changed; close
+     * the snapshot (or {@code parent}) to free it. Counterfactual replay generates on snapshots instead of regenerating
+     * earlier scenes.
+     */
+    public KvCache snapshot(int tokens, NDManager parent) {
+        boolean atEnd = tokens == size;
+        if (tokens < 0 || tokens > size || (!atEnd && tokens > 0 && scene[tokens - 1] == scene[tokens])) {
+            throw new IllegalArgumentException("a snapshot is taken at a scene start or at the end of the cache ("
+                    + size + " tokens); token " + tokens + " is inside scene " + (tokens < size ? scene[tokens] : "?")
+                    + " (use firstTokenOfScene(s))");
+        }
+        KvCache copy = new KvCache(cfg, parent);
+        if (tokens > 0) {
+            copy.ensureCapacity(tokens);
+            NDIndex used = new NDIndex(":, :, 0:" + tokens + ", :");
+            for (int l = 0; l < cfg.depth(); l++) {
+                try (NDArray k = keys[l].get(used); NDArray v = values[l].get(used)) {
+                    copy.keys[l].set(used, k);
+                    copy.values[l].set(used, v);
+                }
+            }
+            System.arraycopy(frame, 0, copy.frame, 0, tokens);
+            System.arraycopy(row, 0, copy.row, 0, tokens);
+            System.arraycopy(col, 0, copy.col, 0, tokens);
+            System.arraycopy(scene, 0, copy.scene, 0, tokens);
+            copy.size = tokens;
+        }
+        NDArray[] q = atEnd ? lastQueries : queriesAtSceneStart.get(tokens);
+        if (q != null && q[0] != null) {
+            copy.lastQueries = new NDArray[cfg.depth()];
+            for (int l = 0; l < cfg.depth(); l++) {
+                copy.lastQueries[l] = q[l].duplicate();
+                copy.lastQueries[l].attach(copy.manager);
+            }
+        }
+        for (var e : queriesAtSceneStart.headMap(tokens, false).entrySet()) {
+            NDArray[] qs = new NDArray[cfg.depth()];
+            for (int l = 0; l < cfg.depth(); l++) {
+                qs[l] = e.getValue()[l].duplicate();
+                qs[l].attach(copy.manager);
+            }
+            copy.queriesAtSceneStart.put(e.getKey(), qs);
+        }
+        return copy;
     }
 
     /** Keys of layer {@code layer} for all cached tokens, heads merged: [size, dim], in {@code m}. */
