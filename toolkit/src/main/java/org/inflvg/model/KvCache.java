@@ -174,8 +174,9 @@ public final class KvCache implements AutoCloseable {
                     + " (use firstTokenOfScene(s))");
         }
         KvCache copy = new KvCache(cfg, parent);
+        // room for one more scene up front: a replay then never grows (and copies) the snapshot while it generates
+        copy.ensureCapacity(tokens + cfg.tokensPerFrame() * cfg.sceneFrames());
         if (tokens > 0) {
-            copy.ensureCapacity(tokens);
             NDIndex used = new NDIndex(":, :, 0:" + tokens + ", :");
             for (int l = 0; l < cfg.depth(); l++) {
                 try (NDArray k = keys[l].get(used); NDArray v = values[l].get(used)) {
