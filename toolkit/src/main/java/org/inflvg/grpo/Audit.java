@@ -427,18 +427,21 @@ public final class Audit {
         List<List<Update>> segs = segments();
         sb.append(String.format(Locale.ROOT, "GRPO audit of %s: %d updates, %d polic%s%s%n", log, updates.size(),
                 segs.size(), segs.size() == 1 ? "y" : "ies", partialLines > 0 ? " (last line cut short: left out)" : ""));
-        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %12s %9s  %s%n", "component", "first", "last",
-                "mean spread", "range", "in total"));
+        int edge = Math.max(1, updates.size() / 10);
+        List<Update> head = updates.subList(0, edge), tail = updates.subList(updates.size() - edge, updates.size());
+        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %12s %9s  %s   (first/last: mean of the first/last %d "
+                + "updates)%n", "component", "first", "last", "mean spread", "range", "in total", edge));
         for (String c : all()) {
             double[] r = memberRange.get(c);
             sb.append(String.format(Locale.ROOT, "%-12s %9.3f %9.3f %12.4f %9s  %s%n", c,
-                    updates.get(0).mean().get(c), updates.get(updates.size() - 1).mean().get(c),
+                    head.stream().mapToDouble(u -> u.mean().get(c)).average().orElse(Double.NaN),
+                    tail.stream().mapToDouble(u -> u.mean().get(c)).average().orElse(Double.NaN),
                     updates.stream().mapToDouble(u -> u.spread().get(c)).average().orElse(Double.NaN),
                     r == null ? "-" : String.format(Locale.ROOT, "%.3f", r[1] - r[0]),
                     components.contains(c) ? (weightsLogged ? "yes" : "yes (assumed)") : "no"));
         }
-        sb.append(String.format(Locale.ROOT, "reward mean  %9.3f %9.3f%n", updates.get(0).reward(),
-                updates.get(updates.size() - 1).reward()));
+        sb.append(String.format(Locale.ROOT, "%-12s %9.3f %9.3f%n", "total", head.stream().mapToDouble(Update::reward)
+                .average().orElse(Double.NaN), tail.stream().mapToDouble(Update::reward).average().orElse(Double.NaN)));
         sb.append(String.format(Locale.ROOT, "zero-spread groups: %.0f %% (updates skipped)%n", 100 * zeroSpreadShare()));
         sb.append(String.format(Locale.ROOT, "entropy: first %.2f, last %.2f, lowest %.2f%n", updates.get(0).entropy(),
                 updates.get(updates.size() - 1).entropy(),
