@@ -217,6 +217,26 @@ public final class Story implements AutoCloseable {
         return Replay.of(this, transition);
     }
 
+    /**
+     * Where the history tokens of scene {@code t}'s selection came from, whether they lie on the subject, their scores
+     * and ranks ({@link Provenance}); {@code provenance(t).table()} is a Tablesaw table.
+     */
+    public Provenance provenance(int t) {
+        return Provenance.of(this, t);
+    }
+
+    /** Whether the first chunk was a SpriteWorld render (its frames then have a ground-truth subject mask). */
+    public boolean isStartRendered() {
+        return startRendered;
+    }
+
+    /** The SpriteWorld render the first chunk was taken from (ground truth of its frames). */
+    Clip renderedStart() {
+        ModelConfig cfg = model.config();
+        WorldConfig wc = new WorldConfig(cfg.frameSize(), cfg.sceneFrames(), Math.max(4, cfg.frameSize() * 14 / 32));
+        return new SpriteWorld(wc).render(Prompt.parse(eps.scenes().get(0)), new Identity(identity()), seed);
+    }
+
     TinyDiT model() {
         return model;
     }
@@ -241,8 +261,7 @@ public final class Story implements AutoCloseable {
             throw new IllegalArgumentException("startRendered needs a SpriteWorld prompt for scene 0, got '" + prompt
                     + "'; use startRendered(false) for free text");
         }
-        WorldConfig wc = new WorldConfig(cfg.frameSize(), cfg.sceneFrames(), Math.max(4, cfg.frameSize() * 14 / 32));
-        Clip clip = new SpriteWorld(wc).render(Prompt.parse(prompt), new Identity(identity()), seed);
+        Clip clip = renderedStart();
         float[] tokens = new float[cfg.tokensPerChunk() * cfg.patchDim()];
         Patches.toTokens(clip.video(), 0, cfg.chunkFrames(), cfg.patch(), tokens, 0);
         return tokens;
