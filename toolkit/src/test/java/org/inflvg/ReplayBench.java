@@ -65,6 +65,10 @@ public final class ReplayBench {
                                 + "(generation only %.2f)%n", round, t, sceneMs, storiesMs, replayWall, r.generateMillis(),
                         r.rewardMillis(), replayWall / sceneMs, r.generateMillis() / sceneMs);
             }
+            try (Story st = lvg.story(eps).seed(5).selector(sel.get(3))) {
+                st.all();
+                System.out.println(st.provenance(t));
+            }
             if (rm != null) {
                 rm.close();
             }
