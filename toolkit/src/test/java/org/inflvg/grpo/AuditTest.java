@@ -171,4 +171,53 @@ class AuditTest {
         assertTrue(none.getMessage().contains("grpo-log.jsonl") && none.getMessage().contains("--out"),
                 none.getMessage());
     }
+
+    /** A real (small) GRPO run whose reward has a broken, constant component: the audit names it; chosen tokens logged. */
+    @Test
+    void aRealRunWithABrokenComponentIsFlagged(@TempDir Path dir) {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        int tpf = org.inflvg.TestModels.SMALL.tokensPerFrame();
+        RewardFunction broken = new RewardFunction() {
+            @Override
+            public List<Score> score(Group group) {
+                List<Score> out = new ArrayList<>();
+                for (org.inflvg.select.Selection s : group.selections()) {
+                    int[] per = s.keptPerFrame();
+                    double share = per[per.length - 1] / (double) s.size();
+                    Map<String, Double> c = new LinkedHashMap<>();
+                    c.put("signal", share);
+                    c.put("broken", 0.0); // e.g. a face detector that never finds a face
+                    out.add(new Score(c, share));
+                }
+                return out;
+            }
+
+            @Override
+            public Map<String, Double> weights() {
+                return Map.of("signal", 1.0, "broken", 1.0);
+            }
+        };
+        Path log = dir.resolve("run").resolve("grpo-log.jsonl");
+        try (org.inflvg.InfLVG lvg = org.inflvg.InfLVG.load(dir.resolve("model"));
+             ai.djl.ndarray.NDManager pm = ai.djl.ndarray.NDManager.newBaseManager();
+             org.inflvg.Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            var policy = new org.inflvg.policy.ContextPolicy(
+                    org.inflvg.policy.PolicyConfig.forModel(org.inflvg.TestModels.SMALL).withBudget(tpf), pm, 3);
+            GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(6).withRolloutChunks(1).withLearningRate(1e-2);
+            PolicyTraining.logRun(log, "test", broken, cfg, 0);
+            try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, broken, cfg)) {
+                for (int i = 0; i < 6; i++) {
+                    PolicyTraining.log(log, t.step(story), 0);
+                }
+            }
+        }
+        Audit a = Audit.of(dir.resolve("run"));
+        System.out.println(a.summary());
+        assertEquals(List.of("signal", "broken"), a.components().stream().sorted(java.util.Comparator.reverseOrder())
+                .toList());
+        assertTrue(a.warnings().stream().anyMatch(w -> w.contains("'broken' is constant")), a.warnings().toString());
+        assertTrue(a.warnings().stream().noneMatch(w -> w.contains("'signal'")), a.warnings().toString());
+        assertTrue(a.meanOverlap() > 0 && a.meanOverlap() < 1, "overlap of real draws: " + a.meanOverlap());
+    }
 }
