@@ -181,4 +181,38 @@ class MainTest {
         assertEquals(0, rec.get("alternatives").get(1).get("kept").asInt());
         assertTrue(Files.readString(out.resolve("replay.txt")).contains("alignment"));
     }
+
+    @Test
+    void replayFromAGenerateRecordRegeneratesTheStoryExactly(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        String m = dir.resolve("model").toString();
+        assertEquals(0, run("generate", "--model", m, "--prompt",
+                "A robot jumps on the beach | A robot walks left in the forest | A robot spins in space",
+                "--selector", "random:20", "--seed", "3", "--scale", "1", "--out", dir.resolve("gen").toString()).code());
+        String story = dir.resolve("gen/story.json").toString();
+        Path out = dir.resolve("rep");
+        Run r = run("replay", "--model", m, "--record", story, "--transition", "1", "--selectors", "none,full",
+                "--judge", "colour", "--scale", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var rec = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("replay.json").toFile());
+        assertEquals("original", rec.get("alternatives").get(0).get("name").asText());
+        assertTrue(rec.get("alternatives").get(0).get("sameAsStory").asBoolean());
+        assertEquals(20, rec.get("alternatives").get(0).get("kept").asInt());
+        assertEquals(3, rec.get("alternatives").size());
+        Run both = run("replay", "--record", story, "--prompt", "A robot jumps on the beach | A robot spins in space");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("exactly one of") && both.err().contains("--record"), both.err());
+        Run missing = run("replay", "--record", dir.resolve("none.json").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--record") && missing.err().contains("inflvg generate"), missing.err());
+        Run notAModel = run("replay", "--record", story, "--model", dir.resolve("gen").toString());
+        assertEquals(2, notAModel.code());
+        assertTrue(notAModel.err().contains("--model") && notAModel.err().contains("no config.json"), notAModel.err());
+        Run otherModel = run("replay", "--record", story); // the shipped model is not the one that wrote it
+        assertEquals(2, otherModel.code());
+        assertTrue(otherModel.err().contains("--record") && otherModel.err().contains("pass --model"), otherModel.err());
+        Run tr = run("replay", "--model", m, "--record", story, "--transition", "3");
+        assertEquals(2, tr.code());
+        assertTrue(tr.err().contains("--transition must be in [1, 2]"), tr.err());
+    }
 }
