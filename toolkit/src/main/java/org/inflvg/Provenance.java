@@ -25,6 +25,12 @@ import tech.tablesaw.api.Table;
  * anything that is not the frame's background, such as a leaked patch of the previous scene's background when it
  * differs in colour.
  *
+ * <p><b>Attention.</b> The share of attention the scene's last chunk paid each kept token in its clean pass (the pass
+ * that writes the chunk to the cache, with exactly the scene's context: kept history and the scene's own tokens),
+ * softmax over that context, averaged over layers, heads and the chunk's queries; NaN for tokens not kept. It is read
+ * afterwards from the queries the cache keeps for attention selectors, so generation pays nothing for it. The
+ * denoising steps' queries are not recorded.
+ *
  * <p><b>Score and rank.</b> The selector's score of the token (the policy's logit, the attention received, the text
  * cosine), NaN when the selector has none or for anchors kept by rule; rank 1 is the highest score among the scored
  * tokens, 0 when unscored.
@@ -33,6 +39,8 @@ public final class Provenance {
 
     /** Share of a patch's pixels that must be subject pixels for its token to count as on the subject. */
     public static final double ON_SUBJECT = 0.25;
+    /** A kept token drawing less than this fraction of a uniform share of attention is "hardly attended". */
+    public static final double IGNORED = 0.1;
 
     private final int scene;
     private final Selection selection;
@@ -40,6 +48,8 @@ public final class Provenance {
     private final boolean[] kept, anchor, rendered;
     private final double[] subjectShare;
     private final float[] score;
+    private final double[] attention;   // per history token: share of the scene's last chunk's attention (NaN: not kept)
+    private int contextSize;
 
     private Provenance(int scene, Selection selection, int history) {
         this.scene = scene;
@@ -54,6 +64,8 @@ public final class Provenance {
         rendered = new boolean[history];
         subjectShare = new double[history];
         score = new float[history];
+        attention = new double[history];
+        Arrays.fill(attention, Double.NaN);
     }
 
     /** Provenance of the selection scene {@code t} (1 .. scenes done - 1) of a story used. */
@@ -109,10 +121,24 @@ public final class Provenance {
             pv.subjectShare[i] = on / (double) (p * p);
             pv.score[i] = scores == null ? Float.NaN : scores[i];
         }
+        // attention of the scene's last chunk (clean pass) over its real context: kept history + the scene's own tokens
+        int end = cache.firstTokenOfScene(t + 1), start = cache.firstTokenOfScene(t);
+        int[] context = java.util.stream.IntStream.concat(Arrays.stream(sel.keptTokens()),
+                java.util.stream.IntStream.range(start, end)).toArray();
+        pv.contextSize = context.length;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] att = cache.attentionOfChunkEndingAt(end, context, m);
+            for (int i = 0; att != null && i < sel.size(); i++) {
+                pv.attention[context[i]] = att[i];
+            }
+        }
         return pv;
     }
 
-    /** One row per kept token: token, scene, frame, row, col, anchor, score, rank, subject, subject_share, mask. */
+    /**
+     * One row per kept token: token, scene, frame, row, col, anchor, score, rank, attention, subject, subject_share,
+     * mask.
+     */
     public Table table() {
         return table(true);
     }
@@ -128,7 +154,8 @@ public final class Provenance {
         BooleanColumn k = BooleanColumn.create("kept"), a = BooleanColumn.create("anchor"),
                 s = BooleanColumn.create("subject");
         StringColumn m = StringColumn.create("mask");
-        DoubleColumn sc = DoubleColumn.create("score"), share = DoubleColumn.create("subject_share");
+        DoubleColumn sc = DoubleColumn.create("score"), share = DoubleColumn.create("subject_share"),
+                att = DoubleColumn.create("attention");
         for (int i : idx) {
             k.append(kept[i]);
             a.append(anchor[i]);
@@ -136,6 +163,7 @@ public final class Provenance {
             m.append(rendered[i] ? "truth" : "proxy");
             sc.append(score[i]);
             share.append(subjectShare[i]);
+            att.append(attention[i]);
         }
         t.addColumns(IntColumn.create("token", idx),
                 IntColumn.create("scene", Arrays.stream(idx).map(i -> sceneOf[i]).toArray()),
@@ -145,8 +173,25 @@ public final class Provenance {
         if (!keptOnly) {
             t.addColumns(k);
         }
-        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), s, share, m);
+        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), att, s, share, m);
         return t;
+    }
+
+    /**
+     * Kept tokens the scene hardly used: attention below {@value #IGNORED} of a uniform share (1 / context size),
+     * lowest first. Budget spent on them bought nothing.
+     */
+    public Table hardlyAttended() {
+        Table t = table();
+        double limit = IGNORED / Math.max(1, contextSize);
+        return t.where(t.doubleColumn("attention").isLessThan(limit)).sortAscendingOn("attention")
+                .setName("kept but hardly attended (attention < " + String.format(java.util.Locale.ROOT, "%.2g", limit)
+                        + ")");
+    }
+
+    /** Share of the scene's last chunk's attention that went to the kept history (the rest went to the scene itself). */
+    public double attentionToHistory() {
+        return Arrays.stream(attention).filter(d -> !Double.isNaN(d)).sum();
     }
 
     /** Share of the kept tokens that lie on the subject. */
@@ -186,7 +231,8 @@ public final class Provenance {
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT, "Provenance[scene %d, %s: %d of %d history tokens kept, %.0f %% of "
-                + "them on the subject (history: %.0f %%), per scene %s]", scene, selection.selector(), selection.size(),
-                kept.length, 100 * keptOnSubject(), 100 * historyOnSubject(), Arrays.toString(keptPerScene()));
+                + "them on the subject (history: %.0f %%), per scene %s, %.0f %% of the last chunk's attention on them]",
+                scene, selection.selector(), selection.size(), kept.length, 100 * keptOnSubject(),
+                100 * historyOnSubject(), Arrays.toString(keptPerScene()), 100 * attentionToHistory());
     }
 }

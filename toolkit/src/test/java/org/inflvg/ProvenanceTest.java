@@ -36,8 +36,13 @@ class ProvenanceTest {
             Table t = p.table();
             System.out.println(t.first(5));
             assertEquals(20, t.rowCount());
-            assertEquals(Arrays.asList("token", "scene", "frame", "row", "col", "anchor", "score", "rank", "subject",
-                    "subject_share", "mask"), t.columnNames());
+            assertEquals(Arrays.asList("token", "scene", "frame", "row", "col", "anchor", "score", "rank", "attention",
+                    "subject", "subject_share", "mask"), t.columnNames());
+            // attention of the scene's last chunk: a share of one softmax over kept history + the scene's own tokens
+            double onHistory = t.doubleColumn("attention").sum();
+            assertEquals(onHistory, p.attentionToHistory(), 1e-9);
+            assertTrue(onHistory > 0 && onHistory < 1, "attention on the kept history: " + onHistory);
+            assertTrue(p.hardlyAttended().rowCount() <= t.rowCount());
             // the attention selector keeps its top 20 scores: their ranks are exactly 1..20
             int[] ranks = t.intColumn("rank").asIntArray();
             Arrays.sort(ranks);
@@ -60,6 +65,38 @@ class ProvenanceTest {
             assertTrue(onSubject > 0 && onSubject < truth.rowCount(), "rendered subject tokens: " + onSubject);
             assertTrue(p.historyOnSubject() > 0 && p.historyOnSubject() < 1);
         }
+    }
+
+    /** Over its whole context (kept history + its own scene), a chunk's attention sums to 1; for any scene of the story. */
+    @Test
+    void attentionOfAChunkIsADistributionOverItsContext() {
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(2));
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            story.all();
+            var cache = story.cache();
+            for (int t = 1; t <= 2; t++) {
+                int end = cache.firstTokenOfScene(t + 1), start = cache.firstTokenOfScene(t);
+                int[] context = java.util.stream.IntStream.concat(
+                        Arrays.stream(story.scenes().get(t).selection().keptTokens()),
+                        java.util.stream.IntStream.range(start, end)).toArray();
+                float[] a = cache.attentionOfChunkEndingAt(end, context, m);
+                double sum = 0;
+                for (float x : a) {
+                    sum += x;
+                }
+                assertEquals(1.0, sum, 1e-4, "scene " + t);
+                assertEquals(story.provenance(t).attentionToHistory(), sum - sumFrom(a, story.scenes().get(t).selection()
+                        .size()), 1e-5);
+            }
+        }
+    }
+
+    private static double sumFrom(float[] a, int from) {
+        double s = 0;
+        for (int i = from; i < a.length; i++) {
+            s += a[i];
+        }
+        return s;
     }
 
     @Test

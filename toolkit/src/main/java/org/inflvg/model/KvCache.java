@@ -295,6 +295,39 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
+     * Attention that the chunk whose last token is {@code end - 1} paid, in its clean pass, to each token of its context
+     * {@code context} (cache indices, the chunk's own tokens included), softmax over that context, averaged over layers,
+     * heads and the chunk's queries: [context.length], summing to 1. {@code end} must be the cache's size (the newest
+     * chunk) or the first token of a scene (the last chunk before it: the queries kept for attention selectors), so
+     * reading it costs nothing while generating. Returns null when those queries were not kept.
+     */
+    public float[] attentionOfChunkEndingAt(int end, int[] context, NDManager m) {
+        NDArray[] q = end == size ? lastQueries : queriesAtSceneStart.get(end);
+        if (q == null || q[0] == null || context.length == 0) {
+            return null;
+        }
+        for (int i : context) {
+            check(i);
+        }
+        float[] acc = new float[context.length];
+        try (NDManager s = m.newSubManager()) {
+            NDArray idx = s.create(Arrays.stream(context).asLongStream().toArray());
+            for (int l = 0; l < cfg.depth(); l++) {
+                NDArray k = keys[l].get(new NDIndex(":, :, {}, :", idx));                  // [1, H, C, hd]
+                k.attach(s);
+                NDArray ql = q[l].duplicate();
+                ql.attach(s);
+                NDArray p = ql.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);                 // [1, H, N, C]
+                float[] mean = p.reshape(-1, context.length).mean(new int[] {0}).toFloatArray();
+                for (int i = 0; i < context.length; i++) {
+                    acc[i] += mean[i] / cfg.depth();
+                }
+            }
+        }
+        return acc;
+    }
+
+    /**
      * Per-member kept context for a batch of G rollouts: member g keeps {@code keep[g]} (all of equal length). Returns
      * per layer keys and values [G, H, K, hd] in {@code m}.
      */
