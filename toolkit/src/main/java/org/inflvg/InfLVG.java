@@ -142,7 +142,7 @@ public final class InfLVG implements AutoCloseable {
 
     /** A new story over an event prompt set. */
     public Story story(Eps eps) {
-        return new Story(model, eps, manager);
+        return new Story(model, eps, manager, this::reward);
     }
 
     /** A new story over prompts separated by '|'. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.inflvg.grpo.RewardFunction;
 import org.inflvg.model.ChunkGenerator;
 import org.inflvg.model.KvCache;
 import org.inflvg.model.ModelConfig;
@@ -37,6 +38,7 @@ public final class Story implements AutoCloseable {
     private long seed = 0;
     private ContextSelector selector = Selectors.full();
     private boolean startRendered = true;
+    private final java.util.function.Supplier<RewardFunction> defaultReward;
     // progress inside the current scene
     private int chunkInScene = 0;
     private Selection currentSelection;
@@ -45,8 +47,9 @@ public final class Story implements AutoCloseable {
     private final List<Double> sceneMillis = new ArrayList<>();
     private final List<Integer> sceneContext = new ArrayList<>();
 
-    Story(TinyDiT model, Eps eps, NDManager parent) {
+    Story(TinyDiT model, Eps eps, NDManager parent, java.util.function.Supplier<RewardFunction> defaultReward) {
         this.model = model;
+        this.defaultReward = defaultReward;
         this.eps = eps;
         this.manager = parent.newSubManager();
         this.cache = new KvCache(model.config(), manager);
@@ -150,25 +153,18 @@ public final class Story implements AutoCloseable {
             currentSelection = s == 0 ? null : selector.select(new SelectionRequest(model, cache, sceneStart, prompt,
                     SelectionRequest.subjectOf(prompt), s, seed));
         }
-        int[] history = currentSelection == null ? new int[0] : currentSelection.keptTokens();
-        int[] keep = IntStream.concat(IntStream.of(history), IntStream.range(sceneStart, cache.size())).toArray();
-        int firstFrame = s * cfg.sceneFrames() + chunkInScene * cfg.chunkFrames();
         float[] fixed = (s == 0 && chunkInScene == 0 && startRendered) ? renderedFirstChunk(prompt) : null;
-        ChunkGenerator.Result r = ChunkGenerator.generate(model, cache, keep, model.tokenize(prompt), firstFrame, s,
+        int context = (currentSelection == null ? 0 : currentSelection.size()) + cache.size() - sceneStart;
+        ChunkGenerator.Result r = generateChunk(model, cache, currentSelection, sceneStart, prompt, s, chunkInScene,
                 noiseSeed(s, chunkInScene), fixed);
         sceneChunks.add(r.tokens());
         sceneMillis.add(r.millis());
-        sceneContext.add(keep.length);
+        sceneContext.add(context);
         chunkInScene++;
         if (chunkInScene < cfg.chunksPerScene()) {
             return null;
         }
-        int per = cfg.tokensPerChunk() * cfg.patchDim();
-        float[] all = new float[per * sceneChunks.size()];
-        for (int i = 0; i < sceneChunks.size(); i++) {
-            System.arraycopy(sceneChunks.get(i), 0, all, i * per, per);
-        }
-        Scene scene = new Scene(s, prompt, Patches.toVideo(all, cfg.sceneFrames(), cfg.frameSize(), cfg.patch()),
+        Scene scene = new Scene(s, prompt, sceneVideo(cfg, sceneChunks),
                 currentSelection, sceneMillis.stream().mapToDouble(Double::doubleValue).toArray(),
                 sceneContext.stream().mapToInt(Integer::intValue).toArray());
         scenes.add(scene);
@@ -179,13 +175,79 @@ public final class Story implements AutoCloseable {
         return scene;
     }
 
-    private long noiseSeed(int scene, int chunk) {
+    /**
+     * Chunk {@code chunk} of scene {@code scene}: attends to the selection's history tokens (none when null) and to the
+     * scene's own chunks already in the cache (from {@code sceneStart}), then appends itself to the cache. The one code
+     * path of a story and of its counterfactual replay, so that equal (noise seed, selection, cache) give equal frames.
+     */
+    static ChunkGenerator.Result generateChunk(TinyDiT model, KvCache cache, Selection selection, int sceneStart,
+                                               String prompt, int scene, int chunk, long noiseSeed, float[] fixed) {
+        ModelConfig cfg = model.config();
+        int[] history = selection == null ? new int[0] : selection.keptTokens();
+        int[] keep = IntStream.concat(IntStream.of(history), IntStream.range(sceneStart, cache.size())).toArray();
+        int firstFrame = scene * cfg.sceneFrames() + chunk * cfg.chunkFrames();
+        return ChunkGenerator.generate(model, cache, keep, model.tokenize(prompt), firstFrame, scene, noiseSeed, fixed);
+    }
+
+    /** A scene's frames from its chunks' tokens (each [N * P], values in [-1, 1]). */
+    static Video sceneVideo(ModelConfig cfg, List<float[]> chunks) {
+        int per = cfg.tokensPerChunk() * cfg.patchDim();
+        float[] all = new float[per * chunks.size()];
+        for (int i = 0; i < chunks.size(); i++) {
+            System.arraycopy(chunks.get(i), 0, all, i * per, per);
+        }
+        return Patches.toVideo(all, chunks.size() * cfg.chunkFrames(), cfg.frameSize(), cfg.patch());
+    }
+
+    long noiseSeed(int scene, int chunk) {
         return seed * 1_000_003L + scene * 1009L + chunk;
     }
 
     /** The noise seed of chunk 0 of scene {@code scene} (chunk c uses this + c): rollouts share the story's noise. */
     public long noiseSeedOf(int scene) {
         return noiseSeed(scene, 0);
+    }
+
+    /**
+     * Counterfactual replay of scene transition {@code transition} (1 .. scenes done - 1): scene {@code transition}
+     * generated again with the same noise and the same stored history under other selectors or hand-edited selections.
+     * Add the alternatives to the returned {@link Replay}, then {@link Replay#run()}.
+     */
+    public Replay replay(int transition) {
+        return Replay.of(this, transition);
+    }
+
+    /**
+     * Where the history tokens of scene {@code t}'s selection came from, whether they lie on the subject, their scores
+     * and ranks ({@link Provenance}); {@code provenance(t).table()} is a Tablesaw table.
+     */
+    public Provenance provenance(int t) {
+        return Provenance.of(this, t);
+    }
+
+    /** Whether the first chunk was a SpriteWorld render (its frames then have a ground-truth subject mask). */
+    public boolean isStartRendered() {
+        return startRendered;
+    }
+
+    /** The SpriteWorld render the first chunk was taken from (ground truth of its frames). */
+    Clip renderedStart() {
+        ModelConfig cfg = model.config();
+        WorldConfig wc = new WorldConfig(cfg.frameSize(), cfg.sceneFrames(), Math.max(4, cfg.frameSize() * 14 / 32));
+        return new SpriteWorld(wc).render(Prompt.parse(eps.scenes().get(0)), new Identity(identity()), seed);
+    }
+
+    TinyDiT model() {
+        return model;
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
+    /** The reward a replay scores with when none is given (the facade's hybrid reward). */
+    RewardFunction defaultReward() {
+        return defaultReward.get();
     }
 
     /** The individual of this story: the set's identity, or one drawn from the seed. */
@@ -199,8 +261,7 @@ public final class Story implements AutoCloseable {
             throw new IllegalArgumentException("startRendered needs a SpriteWorld prompt for scene 0, got '" + prompt
                     + "'; use startRendered(false) for free text");
         }
-        WorldConfig wc = new WorldConfig(cfg.frameSize(), cfg.sceneFrames(), Math.max(4, cfg.frameSize() * 14 / 32));
-        Clip clip = new SpriteWorld(wc).render(Prompt.parse(prompt), new Identity(identity()), seed);
+        Clip clip = renderedStart();
         float[] tokens = new float[cfg.tokensPerChunk() * cfg.patchDim()];
         Patches.toTokens(clip.video(), 0, cfg.chunkFrames(), cfg.patch(), tokens, 0);
         return tokens;

@@ -51,11 +51,13 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!fromNoise) {
             eps.parsed(); // a rendered start needs SpriteWorld prompts: fail here with the grammar, before loading the model
         }
-        ContextSelector sel = Selectors.parse(selector);
+        // "policy:K" needs the loaded model's policy: check the form now, build the selector after loading
+        ReplayCommand.checkSelectors("--selector", selector);
         if (scale < 1 || scale > 32) {
             throw new BadInputException("--scale must be in [1, 32], got " + scale);
         }
         try (InfLVG lvg = BenchCommand.load(model)) {
+            ContextSelector sel = Selectors.parse(selector);
             List<Scene> scenes = new ArrayList<>();
             try (Story st = lvg.story(eps).seed(seed).selector(sel).startRendered(!fromNoise);
                  ProgressBar pb = BenchCommand.bar("generate", eps.size())) {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "inflvg", mixinStandardHelpOptions = true, version = "inflvg 0.1.0",
         description = "InfLVG: context selection for long video generation, on the embedded SpriteWorld models.",
         subcommands = {DemoCommand.class, RenderCommand.class, EpsCommand.class, GenerateCommand.class, GrpoCommand.class,
+            ReplayCommand.class, AuditCommand.class,
             TrainCommand.class, BenchCommand.class, KernelCommand.class, JShellCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

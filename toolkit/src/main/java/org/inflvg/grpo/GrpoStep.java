@@ -11,9 +11,21 @@ public record GrpoStep(long step, int scene, String prompt, List<Member> members
                        double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs,
                        double rewardMs, double updateMs) {
 
-    /** One rollout of the group. */
+    /**
+     * One rollout of the group.
+     *
+     * @param index        member index in the group
+     * @param kept         history tokens kept (anchors + the K chosen)
+     * @param keptPerFrame kept tokens per history frame
+     * @param rewards      reward components
+     * @param reward       reward total
+     * @param advantage    group-normalised advantage
+     * @param logProb      log pi of the ordered draw under the sampling policy
+     * @param chosen       the K history tokens the policy drew (anchors excluded), ascending: how different the group's
+     *                     rollouts were
+     */
     public record Member(int index, int kept, int[] keptPerFrame, Map<String, Double> rewards, double reward,
-                         double advantage, double logProb) {
+                         double advantage, double logProb, int[] chosen) {
     }
 
     /** Mean reward of the group. */

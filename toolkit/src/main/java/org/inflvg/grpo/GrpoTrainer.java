@@ -142,8 +142,13 @@ public final class GrpoTrainer implements AutoCloseable {
             // 8. log
             List<GrpoStep.Member> members = new ArrayList<>();
             for (int g = 0; g < G; g++) {
+                int[] chosen = new int[k];
+                for (int i = 0; i < k; i++) {
+                    chosen[i] = cand[draws[g][i]];
+                }
+                java.util.Arrays.sort(chosen);
                 members.add(new GrpoStep.Member(g, keep[g].length, selections.get(g).keptPerFrame(),
-                        scores.get(g).components(), r[g], adv[g], logPiOld[g]));
+                        scores.get(g).components(), r[g], adv[g], logPiOld[g], chosen));
             }
             steps++;
             return new GrpoStep(steps, s, prompt, members, zero, loss, kl, clipFrac, norm,

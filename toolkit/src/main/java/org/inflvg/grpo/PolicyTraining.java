@@ -41,6 +41,7 @@ public final class PolicyTraining {
                 policy.weights().load(out.resolve("policy.bin"));
                 t.loadState(out, start);
             }
+            logRun(out.resolve("grpo-log.jsonl"), "amortised", reward, cfg, start);
             for (long i = start; i < steps; i++) {
                 if (Thread.currentThread().isInterrupted()) {
                     break;
@@ -84,6 +85,7 @@ public final class PolicyTraining {
     public static TestTimeResult testTime(InfLVG lvg, Eps eps, RewardFunction reward, GrpoConfig cfg, int steps,
                                           long seed, Path out, Consumer<GrpoStep> progress) {
         java.util.ArrayList<double[]> ba = new java.util.ArrayList<>();
+        logRun(out.resolve("grpo-log.jsonl"), "test-time", reward, cfg, 0);
         try (Story story = lvg.story(eps).seed(seed)) {
             story.next();
             while (story.hasNext()) {
@@ -104,6 +106,28 @@ public final class PolicyTraining {
                 p.close();
             }
             return new TestTimeResult(ba, story.video());
+        }
+    }
+
+    /**
+     * A "run" row before a run's first update (and at every resume): mode, reward, the weights of the reward's
+     * components (which of them make the total), the GRPO settings. Older logs have none; the audit copes.
+     */
+    static void logRun(Path file, String mode, RewardFunction reward, GrpoConfig cfg, long fromStep) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("kind", "run");
+            row.put("mode", mode);
+            row.put("fromStep", fromStep);
+            row.put("time", java.time.Instant.now().toString());
+            row.put("reward", reward.toString());
+            row.put("weights", reward.weights());
+            row.put("config", cfg);
+            Files.writeString(file, JSON.writeValueAsString(row) + "\n", StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -140,6 +164,7 @@ public final class PolicyTraining {
                 row.put("advantage", m.advantage());
                 row.put("logProb", m.logProb());
                 row.put("keptPerFrame", m.keptPerFrame());
+                row.put("chosen", m.chosen()); // since issue 11: lets the audit measure overlap within a group
                 sb.append(JSON.writeValueAsString(row)).append('\n');
             }
             Files.writeString(file, sb.toString(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -26,4 +26,12 @@ public interface RewardFunction {
     }
 
     List<Score> score(Group group);
+
+    /**
+     * The components that make the total, with their weights (total = sum of weight * component), or an empty map when
+     * the total is not such a sum. Components not named here are diagnostics. Logged with GRPO runs for the audit.
+     */
+    default Map<String, Double> weights() {
+        return Map.of();
+    }
 }

@@ -20,6 +20,9 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] keys, values;   // per layer [1, H, capacity, hd]
     private int size, capacity;
     private NDArray[] lastQueries;          // per layer [1, H, N, hd]: queries of the newest chunk's clean pass
+    // queries of the last chunk before each scene's first token, by that token's index: what an attention-based
+    // selector saw at the switch, kept so a snapshot taken at a scene start selects as the story did (one chunk a scene)
+    private final java.util.TreeMap<Integer, NDArray[]> queriesAtSceneStart = new java.util.TreeMap<>();
     private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
 
     public KvCache(ModelConfig cfg, NDManager parent) {
@@ -104,6 +107,11 @@ public final class KvCache implements AutoCloseable {
             if (lastQueries == null) {
                 lastQueries = new NDArray[cfg.depth()];
             }
+            boolean sceneStarts = size > 0 && scene[size - 1] != sceneIndex;
+            if (sceneStarts && lastQueries[0] != null) {
+                queriesAtSceneStart.put(size, lastQueries);
+                lastQueries = new NDArray[cfg.depth()];
+            }
             for (int l = 0; l < cfg.depth(); l++) {
                 if (lastQueries[l] != null) {
                     lastQueries[l].close();
@@ -148,6 +156,57 @@ public final class KvCache implements AutoCloseable {
         col = Arrays.copyOf(col, cap);
         scene = Arrays.copyOf(scene, cap);
         capacity = cap;
+    }
+
+    /**
+     * A new cache holding a copy of this cache's first {@code tokens} tokens (keys, values and positions of every
+     * layer), as it stood when token {@code tokens} was about to be written: {@code tokens} must be this cache's size or
+     * the first token of a scene. The queries an attention-based selector reads are those of the chunk written just
+     * before, so a selector run on the snapshot sees what it saw at that scene switch. This cache is not changed; close
+     * the snapshot (or {@code parent}) to free it. Counterfactual replay generates on snapshots instead of regenerating
+     * earlier scenes.
+     */
+    public KvCache snapshot(int tokens, NDManager parent) {
+        boolean atEnd = tokens == size;
+        if (tokens < 0 || tokens > size || (!atEnd && tokens > 0 && scene[tokens - 1] == scene[tokens])) {
+            throw new IllegalArgumentException("a snapshot is taken at a scene start or at the end of the cache ("
+                    + size + " tokens); token " + tokens + " is inside scene " + (tokens < size ? scene[tokens] : "?")
+                    + " (use firstTokenOfScene(s))");
+        }
+        KvCache copy = new KvCache(cfg, parent);
+        // room for one more scene up front: a replay then never grows (and copies) the snapshot while it generates
+        copy.ensureCapacity(tokens + cfg.tokensPerFrame() * cfg.sceneFrames());
+        if (tokens > 0) {
+            NDIndex used = new NDIndex(":, :, 0:" + tokens + ", :");
+            for (int l = 0; l < cfg.depth(); l++) {
+                try (NDArray k = keys[l].get(used); NDArray v = values[l].get(used)) {
+                    copy.keys[l].set(used, k);
+                    copy.values[l].set(used, v);
+                }
+            }
+            System.arraycopy(frame, 0, copy.frame, 0, tokens);
+            System.arraycopy(row, 0, copy.row, 0, tokens);
+            System.arraycopy(col, 0, copy.col, 0, tokens);
+            System.arraycopy(scene, 0, copy.scene, 0, tokens);
+            copy.size = tokens;
+        }
+        NDArray[] q = atEnd ? lastQueries : queriesAtSceneStart.get(tokens);
+        if (q != null && q[0] != null) {
+            copy.lastQueries = new NDArray[cfg.depth()];
+            for (int l = 0; l < cfg.depth(); l++) {
+                copy.lastQueries[l] = q[l].duplicate();
+                copy.lastQueries[l].attach(copy.manager);
+            }
+        }
+        for (var e : queriesAtSceneStart.headMap(tokens, false).entrySet()) {
+            NDArray[] qs = new NDArray[cfg.depth()];
+            for (int l = 0; l < cfg.depth(); l++) {
+                qs[l] = e.getValue()[l].duplicate();
+                qs[l].attach(copy.manager);
+            }
+            copy.queriesAtSceneStart.put(e.getKey(), qs);
+        }
+        return copy;
     }
 
     /** Keys of layer {@code layer} for all cached tokens, heads merged: [size, dim], in {@code m}. */
@@ -228,6 +287,39 @@ public final class KvCache implements AutoCloseable {
                 NDArray p = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);          // [1, H, N, history]
                 float[] mean = p.reshape(-1, history).mean(new int[] {0}).toFloatArray();
                 for (int i = 0; i < history; i++) {
+                    acc[i] += mean[i] / cfg.depth();
+                }
+            }
+        }
+        return acc;
+    }
+
+    /**
+     * Attention that the chunk whose last token is {@code end - 1} paid, in its clean pass, to each token of its context
+     * {@code context} (cache indices, the chunk's own tokens included), softmax over that context, averaged over layers,
+     * heads and the chunk's queries: [context.length], summing to 1. {@code end} must be the cache's size (the newest
+     * chunk) or the first token of a scene (the last chunk before it: the queries kept for attention selectors), so
+     * reading it costs nothing while generating. Returns null when those queries were not kept.
+     */
+    public float[] attentionOfChunkEndingAt(int end, int[] context, NDManager m) {
+        NDArray[] q = end == size ? lastQueries : queriesAtSceneStart.get(end);
+        if (q == null || q[0] == null || context.length == 0) {
+            return null;
+        }
+        for (int i : context) {
+            check(i);
+        }
+        float[] acc = new float[context.length];
+        try (NDManager s = m.newSubManager()) {
+            NDArray idx = s.create(Arrays.stream(context).asLongStream().toArray());
+            for (int l = 0; l < cfg.depth(); l++) {
+                NDArray k = keys[l].get(new NDIndex(":, :, {}, :", idx));                  // [1, H, C, hd]
+                k.attach(s);
+                NDArray ql = q[l].duplicate();
+                ql.attach(s);
+                NDArray p = ql.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);                 // [1, H, N, C]
+                float[] mean = p.reshape(-1, context.length).mean(new int[] {0}).toFloatArray();
+                for (int i = 0; i < context.length; i++) {
                     acc[i] += mean[i] / cfg.depth();
                 }
             }

@@ -145,6 +145,21 @@ public final class ColourJudge {
         return foreign / (double) n;
     }
 
+    /**
+     * The foreign pixels of frame f, [y * width + x]: farther than 0.25 from every colour of {@code bg}'s palette. With
+     * the frame's nearest background ({@link #background(Video, int, int)}) this is the subject proxy for generated
+     * frames, which have no ground-truth mask.
+     */
+    public boolean[] foreignMask(Video v, int f, Background bg) {
+        boolean[] m = new boolean[v.height() * v.width()];
+        for (int y = 0; y < v.height(); y++) {
+            for (int x = 0; x < v.width(); x++) {
+                m[y * v.width() + x] = isForeign(v, f, y, x, bg);
+            }
+        }
+        return m;
+    }
+
     boolean isForeign(Video v, int f, int y, int x, Background bg) {
         float r = v.get(f, y, x, 0), g = v.get(f, y, x, 1), b = v.get(f, y, x, 2);
         for (float[] c : palettes.get(bg)) {

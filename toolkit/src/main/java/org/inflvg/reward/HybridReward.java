@@ -48,6 +48,16 @@ public final class HybridReward implements RewardFunction {
         return judge;
     }
 
+    /** alignment, artifact and identity with their weights; {@code presence} is a diagnostic (not in the total). */
+    @Override
+    public Map<String, Double> weights() {
+        Map<String, Double> w = new LinkedHashMap<>();
+        w.put("alignment", wAlign);
+        w.put("artifact", wArtifact);
+        w.put("identity", wIdentity);
+        return w;
+    }
+
     @Override
     public List<Score> score(Group g) {
         return score(g.clips(), Prompt.parse(g.prompt()), g.history());

@@ -67,6 +67,30 @@ public record Selection(String selector, int[] kept, int[] anchors, float[] scor
     }
 
     /**
+     * The same selection also keeping {@code tokens} (history token indices; ones already kept are ignored). Named
+     * {@code <selector>+<n added>}, for hand-edited counterfactuals: {@code scene.selection().withoutFrame(3).with(5, 6)}.
+     */
+    public Selection with(int... tokens) {
+        int[] added = Arrays.stream(tokens).distinct().filter(t -> !keeps(t)).toArray();
+        int[] all = java.util.stream.IntStream.concat(Arrays.stream(kept), Arrays.stream(added)).toArray();
+        return new Selection(selector + "+" + added.length, all, anchors, scores, candidates, budget, tokensPerFrame);
+    }
+
+    /** The same selection without {@code tokens} (ones not kept are ignored). Named {@code <selector>-<n removed>}. */
+    public Selection without(int... tokens) {
+        var drop = Arrays.stream(tokens).boxed().collect(java.util.stream.Collectors.toSet());
+        int[] left = Arrays.stream(kept).filter(k -> !drop.contains(k)).toArray();
+        return new Selection(selector + "-" + (kept.length - left.length), left,
+                Arrays.stream(anchors).filter(k -> !drop.contains(k)).toArray(), scores, candidates, budget,
+                tokensPerFrame);
+    }
+
+    /** The same selection under another name (for tables of counterfactuals). */
+    public Selection named(String name) {
+        return new Selection(name, kept, anchors, scores, candidates, budget, tokensPerFrame);
+    }
+
+    /**
      * The selection drawn over the history frames: frames side by side, kept tokens at full brightness with a red
      * outline, dropped tokens dimmed to a quarter. {@code history} holds at least candidates / tokensPerFrame frames.
      */

@@ -69,6 +69,37 @@ public final class Video {
         return new Video(total, a.height, a.width, all);
     }
 
+    /**
+     * Clips of equal frame size stacked top to bottom with a 1-pixel dark gap, one row per clip (a side-by-side view
+     * of alternatives); as long as the shortest clip.
+     */
+    public static Video stack(List<Video> rows) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("nothing to stack");
+        }
+        Video a = rows.get(0);
+        int F = Integer.MAX_VALUE, h = a.height, w = a.width;
+        for (Video v : rows) {
+            if (v.height != h || v.width != w) {
+                throw new IllegalArgumentException("cannot stack " + v.width + "x" + v.height + " frames with " + w + "x" + h
+                        + " frames");
+            }
+            F = Math.min(F, v.frames);
+        }
+        int H = rows.size() * (h + 1) - 1, rowLen = w * 3;
+        float[] out = new float[F * H * w * 3];
+        java.util.Arrays.fill(out, 20f / 255f);
+        for (int r = 0; r < rows.size(); r++) {
+            float[] src = rows.get(r).rgb;
+            for (int f = 0; f < F; f++) {
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(src, (f * h + y) * rowLen, out, ((f * H) + r * (h + 1) + y) * rowLen, rowLen);
+                }
+            }
+        }
+        return new Video(F, H, w, out);
+    }
+
     public Video concat(Video other) {
         return concat(List.of(this, other));
     }

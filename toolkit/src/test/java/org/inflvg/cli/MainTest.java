@@ -122,4 +122,97 @@ class MainTest {
         assertTrue(report.contains("inflvg bench merge") && report.contains("| `none` | 2 |"), report);
         assertEquals(4 * 2 + 1, Files.readAllLines(dir.resolve("merged/results.csv")).size());
     }
+
+    @Test
+    void replayAndAuditBadInputNamesTheOptionAndTheFix(@TempDir Path dir) throws Exception {
+        String two = "A robot jumps on the beach | A robot walks left in the forest";
+        Run tr = run("replay", "--prompt", two, "--transition", "2");
+        assertEquals(2, tr.code());
+        assertTrue(tr.err().contains("--transition must be in [1, 1]") && tr.err().contains("e.g. --transition 1"),
+                tr.err());
+        Run sel = run("replay", "--prompt", two, "--selectors", "full,best");
+        assertEquals(2, sel.code());
+        assertTrue(sel.err().contains("--selectors") && sel.err().contains("best") && sel.err().contains("window:N"),
+                sel.err());
+        Run own = run("replay", "--prompt", two, "--selector", "window:x");
+        assertEquals(2, own.code());
+        assertTrue(own.err().contains("--selector:") && own.err().contains("bad number"), own.err());
+        Run pol = run("replay", "--prompt", two, "--selectors", "policy:many");
+        assertEquals(2, pol.code());
+        assertTrue(pol.err().contains("--selectors") && pol.err().contains("policy:K"), pol.err());
+        Run both = run("replay", "--prompt", two, "--prompts", "eps.jsonl");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("exactly one of --prompts"), both.err());
+        Run missing = run("replay", "--prompts", dir.resolve("nope.jsonl").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--prompts") && missing.err().contains("inflvg eps"), missing.err());
+        Run one = run("replay", "--prompt", "A robot jumps on the beach");
+        assertEquals(2, one.code());
+        assertTrue(one.err().contains("at least 2 scenes"), one.err());
+        Run judge = run("replay", "--prompt", two, "--judge", "best");
+        assertEquals(2, judge.code());
+        assertTrue(judge.err().contains("--judge must be auto, colour, rewards or rewards@DIR"), judge.err());
+        Run badScene = run("replay", "--prompt", "A cat jumps on the beach | A cat jumps on the moon");
+        assertEquals(2, badScene.code());
+        assertTrue(badScene.err().contains("scene 1"), badScene.err());
+        Run noLog = run("audit", dir.toString());
+        assertEquals(2, noLog.code());
+        assertTrue(noLog.err().contains("RUN must be a GRPO run folder holding grpo-log.jsonl")
+                && noLog.err().contains("--out DIR"), noLog.err());
+        assertEquals(2, run("audit").code(), "audit needs a run folder");
+    }
+
+    @Test
+    void replayWritesTheGridTheTableAndTheRecord(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        Path out = dir.resolve("out");
+        Run r = run("replay", "--model", dir.resolve("model").toString(), "--prompt",
+                "A robot jumps on the beach | A robot walks left in the forest | A robot spins in space",
+                "--transition", "2", "--selectors", "window:2,none,full", "--judge", "colour", "--scale", "2",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[] {"replay.gif", "replay.mp4", "replay.png", "replay.txt", "replay.json"}) {
+            assertTrue(Files.size(out.resolve(f)) > 100, f);
+        }
+        var rec = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("replay.json").toFile());
+        assertEquals("window:2", rec.get("storySelector").asText());
+        assertEquals(3, rec.get("alternatives").size());
+        assertTrue(rec.get("alternatives").get(0).get("sameAsStory").asBoolean(), "the story's selector reproduces it");
+        assertEquals(0, rec.get("alternatives").get(1).get("kept").asInt());
+        assertTrue(Files.readString(out.resolve("replay.txt")).contains("alignment"));
+    }
+
+    @Test
+    void replayFromAGenerateRecordRegeneratesTheStoryExactly(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        String m = dir.resolve("model").toString();
+        assertEquals(0, run("generate", "--model", m, "--prompt",
+                "A robot jumps on the beach | A robot walks left in the forest | A robot spins in space",
+                "--selector", "random:20", "--seed", "3", "--scale", "1", "--out", dir.resolve("gen").toString()).code());
+        String story = dir.resolve("gen/story.json").toString();
+        Path out = dir.resolve("rep");
+        Run r = run("replay", "--model", m, "--record", story, "--transition", "1", "--selectors", "none,full",
+                "--judge", "colour", "--scale", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var rec = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("replay.json").toFile());
+        assertEquals("original", rec.get("alternatives").get(0).get("name").asText());
+        assertTrue(rec.get("alternatives").get(0).get("sameAsStory").asBoolean());
+        assertEquals(20, rec.get("alternatives").get(0).get("kept").asInt());
+        assertEquals(3, rec.get("alternatives").size());
+        Run both = run("replay", "--record", story, "--prompt", "A robot jumps on the beach | A robot spins in space");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("exactly one of") && both.err().contains("--record"), both.err());
+        Run missing = run("replay", "--record", dir.resolve("none.json").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--record") && missing.err().contains("inflvg generate"), missing.err());
+        Run notAModel = run("replay", "--record", story, "--model", dir.resolve("gen").toString());
+        assertEquals(2, notAModel.code());
+        assertTrue(notAModel.err().contains("--model") && notAModel.err().contains("no config.json"), notAModel.err());
+        Run otherModel = run("replay", "--record", story); // the shipped model is not the one that wrote it
+        assertEquals(2, otherModel.code());
+        assertTrue(otherModel.err().contains("--record") && otherModel.err().contains("pass --model"), otherModel.err());
+        Run tr = run("replay", "--model", m, "--record", story, "--transition", "3");
+        assertEquals(2, tr.code());
+        assertTrue(tr.err().contains("--transition must be in [1, 2]"), tr.err());
+    }
 }

@@ -1,0 +1,115 @@
+package org.inflvg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.inflvg.model.ModelConfig;
+import org.inflvg.select.Selectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
+
+/** Context provenance on a small random model: positions, ranks, ground truth for rendered frames, errors. */
+class ProvenanceTest {
+
+    static final ModelConfig CFG = TestModels.SMALL;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void saveRandomModel() {
+        TestModels.saveRandom(dir);
+    }
+
+    @Test
+    void keptTokensWithPositionScoreRankAndSubject() {
+        try (InfLVG lvg = InfLVG.load(dir);
+             Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.attentionScore(20))) {
+            story.all();
+            Provenance p = story.provenance(2);
+            System.out.println(p);
+            Table t = p.table();
+            System.out.println(t.first(5));
+            assertEquals(20, t.rowCount());
+            assertEquals(Arrays.asList("token", "scene", "frame", "row", "col", "anchor", "score", "rank", "attention",
+                    "subject", "subject_share", "mask"), t.columnNames());
+            // attention of the scene's last chunk: a share of one softmax over kept history + the scene's own tokens
+            double onHistory = t.doubleColumn("attention").sum();
+            assertEquals(onHistory, p.attentionToHistory(), 1e-9);
+            assertTrue(onHistory > 0 && onHistory < 1, "attention on the kept history: " + onHistory);
+            assertTrue(p.hardlyAttended().rowCount() <= t.rowCount());
+            // the attention selector keeps its top 20 scores: their ranks are exactly 1..20
+            int[] ranks = t.intColumn("rank").asIntArray();
+            Arrays.sort(ranks);
+            assertEquals(Arrays.toString(java.util.stream.IntStream.rangeClosed(1, 20).toArray()), Arrays.toString(ranks));
+            for (tech.tablesaw.api.Row r : t) {
+                int token = r.getInt("token");
+                assertEquals(story.cache().frameOf(token), r.getInt("frame"));
+                assertEquals(story.cache().rowOf(token), r.getInt("row"));
+                assertEquals(story.cache().colOf(token), r.getInt("col"));
+                assertTrue(r.getInt("scene") < 2);
+            }
+            assertEquals(20, Arrays.stream(p.keptPerScene()).sum());
+            // every history token: the rendered first chunk has the ground-truth mask, the subject covers part of it
+            Table all = p.allTokens();
+            int history = 2 * CFG.sceneFrames() * CFG.tokensPerFrame();
+            assertEquals(history, all.rowCount());
+            Table truth = all.where(all.stringColumn("mask").isEqualTo("truth"));
+            assertEquals(CFG.chunkFrames() * CFG.tokensPerFrame(), truth.rowCount());
+            int onSubject = truth.where(truth.booleanColumn("subject").isTrue()).rowCount();
+            assertTrue(onSubject > 0 && onSubject < truth.rowCount(), "rendered subject tokens: " + onSubject);
+            assertTrue(p.historyOnSubject() > 0 && p.historyOnSubject() < 1);
+        }
+    }
+
+    /** Over its whole context (kept history + its own scene), a chunk's attention sums to 1; for any scene of the story. */
+    @Test
+    void attentionOfAChunkIsADistributionOverItsContext() {
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(2));
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            story.all();
+            var cache = story.cache();
+            for (int t = 1; t <= 2; t++) {
+                int end = cache.firstTokenOfScene(t + 1), start = cache.firstTokenOfScene(t);
+                int[] context = java.util.stream.IntStream.concat(
+                        Arrays.stream(story.scenes().get(t).selection().keptTokens()),
+                        java.util.stream.IntStream.range(start, end)).toArray();
+                float[] a = cache.attentionOfChunkEndingAt(end, context, m);
+                double sum = 0;
+                for (float x : a) {
+                    sum += x;
+                }
+                assertEquals(1.0, sum, 1e-4, "scene " + t);
+                assertEquals(story.provenance(t).attentionToHistory(), sum - sumFrom(a, story.scenes().get(t).selection()
+                        .size()), 1e-5);
+            }
+        }
+    }
+
+    private static double sumFrom(float[] a, int from) {
+        double s = 0;
+        for (int i = from; i < a.length; i++) {
+            s += a[i];
+        }
+        return s;
+    }
+
+    @Test
+    void unscoredSelectorsAndErrors() {
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(2))) {
+            story.next();
+            story.next();
+            Table t = story.provenance(1).table();
+            assertEquals(2 * CFG.tokensPerFrame(), t.rowCount());
+            assertTrue(t.doubleColumn("score").isMissing().size() == t.rowCount());
+            assertEquals(0, t.intColumn("rank").max());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> story.provenance(0));
+            assertTrue(e.getMessage().contains("scene must be in [1, 1]"), e.getMessage());
+        }
+    }
+}

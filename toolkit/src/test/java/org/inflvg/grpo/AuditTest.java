@@ -1,0 +1,223 @@
+package org.inflvg.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.inflvg.reward.ColourJudges;
+import org.inflvg.reward.HybridReward;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reward audit on synthetic GRPO logs written through {@link PolicyTraining}'s own log format. */
+class AuditTest {
+
+    static final int G = 8, CANDIDATES = 400, K = 24;
+
+    /** How the synthetic run behaves: component values per (update, member), entropy and zero spread per update. */
+    interface Behaviour {
+        Map<String, Double> rewards(int update, int member, Random r);
+
+        default double entropy(int update, int n) {
+            return 6.0 - 0.6 * update / n; // a slow, healthy decline
+        }
+
+        default boolean zeroSpread(int update) {
+            return false;
+        }
+    }
+
+    /** Noisy components with a mild common improvement: what a working run looks like. */
+    static final Behaviour HEALTHY = (u, m, r) -> components(0.40 + 0.001 * u + 0.05 * r.nextGaussian(),
+            0.85 + 0.03 * r.nextGaussian(), 0.50 + 0.001 * u + 0.06 * r.nextGaussian(), 0.9 + 0.1 * r.nextDouble());
+
+    static Map<String, Double> components(double align, double artifact, double identity, double presence) {
+        Map<String, Double> c = new LinkedHashMap<>();
+        c.put("alignment", align);
+        c.put("artifact", artifact);
+        c.put("identity", identity);
+        c.put("presence", presence);
+        return c;
+    }
+
+    static Path write(Path dir, int updates, Behaviour b) {
+        Random r = new Random(11);
+        Path file = dir.resolve("grpo-log.jsonl");
+        PolicyTraining.logRun(file, "amortised", new HybridReward(ColourJudges.colour(16)), GrpoConfig.DEFAULT, 0);
+        for (int u = 0; u < updates; u++) {
+            List<GrpoStep.Member> members = new ArrayList<>();
+            for (int g = 0; g < G; g++) {
+                Map<String, Double> c = b.rewards(u, g, r);
+                int[] chosen = r.ints(0, CANDIDATES).distinct().limit(K).sorted().toArray();
+                members.add(new GrpoStep.Member(g, K + 192, new int[] {K}, c,
+                        c.get("alignment") + c.get("artifact") + c.get("identity"), r.nextGaussian(), -120, chosen));
+            }
+            GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
+                    0.5, b.entropy(u, updates), 100, 20, 5);
+            PolicyTraining.log(file, st, u % 5);
+        }
+        return dir;
+    }
+
+    @Test
+    void aHealthyRunRaisesNoWarning(@TempDir Path dir) {
+        Audit a = Audit.of(write(dir, 40, HEALTHY));
+        System.out.println(a.summary());
+        assertEquals(List.of(), a.warnings());
+        assertEquals(40, a.updates().size());
+        assertEquals(List.of("alignment", "artifact", "identity"), a.components());
+        assertEquals(List.of("presence"), a.diagnostics());
+        assertEquals(0, a.zeroSpreadShare());
+        assertTrue(a.meanOverlap() > 0 && a.meanOverlap() < 0.2, "random draws of 24 of 400 overlap little: "
+                + a.meanOverlap());
+        assertEquals(40, a.table().rowCount());
+        assertTrue(a.summary().contains("no warnings"), a.summary());
+    }
+
+    @Test
+    void aConstantComponentRaisesTheMatchingWarning(@TempDir Path dir) {
+        Audit a = Audit.of(write(dir, 30, (u, m, r) -> {
+            Map<String, Double> c = HEALTHY.rewards(u, m, r);
+            c.put("identity", 0.0); // e.g. a face detector that always fails
+            return c;
+        }));
+        assertEquals(1, a.warnings().size(), a.warnings().toString());
+        assertTrue(a.warnings().get(0).contains("'identity' is constant"), a.warnings().get(0));
+    }
+
+    @Test
+    void eachFailurePatternRaisesItsWarning(@TempDir Path dir) throws Exception {
+        Audit zero = Audit.of(write(dir.resolve("zero"), 30, new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public boolean zeroSpread(int u) {
+                return u % 4 != 0;
+            }
+        }));
+        assertEquals(1, zero.warnings().size(), zero.warnings().toString());
+        assertTrue(zero.warnings().get(0).contains("22 of 30 groups") && zero.warnings().get(0).contains("skipped"),
+                zero.warnings().get(0));
+        Audit collapse = Audit.of(write(dir.resolve("collapse"), 30, new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public double entropy(int u, int n) {
+                return u < 3 ? 6.0 : 1.5;
+            }
+        }));
+        assertEquals(1, collapse.warnings().size(), collapse.warnings().toString());
+        assertTrue(collapse.warnings().get(0).contains("entropy collapsed early") && collapse.warnings().get(0)
+                .contains("by update 4 of 30"), collapse.warnings().get(0));
+        Audit hacking = Audit.of(write(dir.resolve("hacking"), 30, (u, m, r) -> components(
+                0.60 - 0.01 * u + 0.02 * r.nextGaussian(), 0.85 + 0.03 * r.nextGaussian(),
+                0.20 + 0.015 * u + 0.02 * r.nextGaussian(), 1.0)));
+        assertEquals(1, hacking.warnings().size(), hacking.warnings().toString());
+        String h = hacking.warnings().get(0);
+        assertTrue(h.contains("'identity' rose") && h.contains("'alignment' fell") && h.contains("reward hacking"), h);
+        Audit alike = Audit.of(write(dir.resolve("alike"), 10, HEALTHY).resolve("grpo-log.jsonl"));
+        assertTrue(alike.meanOverlap() < 0.2);
+        assertEquals(0, Audit.meanJaccard(List.of(new int[] {1, 2}, new int[] {3, 4})));
+        assertEquals(1, Audit.meanJaccard(List.of(new int[] {1, 2}, new int[] {1, 2})));
+        assertEquals(1 / 3.0, Audit.meanJaccard(List.of(new int[] {1, 2}, new int[] {2, 3})), 1e-12);
+    }
+
+    /** Logs written before the run row and the members' chosen tokens existed still read; a live run's cut line too. */
+    @Test
+    void oldAndLiveLogsReadAndBadLinesAreNamed(@TempDir Path dir) throws Exception {
+        Path file = write(dir, 12, (u, m, r) -> {
+            Map<String, Double> c = HEALTHY.rewards(u, m, r);
+            c.put("presence", 1.0); // constant, but a diagnostic: not in the total
+            return c;
+        }).resolve("grpo-log.jsonl");
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder old = new StringBuilder();
+        for (String line : Files.readAllLines(file)) {
+            ObjectNode n = (ObjectNode) json.readTree(line);
+            if (n.path("kind").asText().equals("run")) {
+                continue;
+            }
+            n.remove("chosen");
+            old.append(json.writeValueAsString(n)).append('\n');
+        }
+        Files.writeString(file, old + "{\"kind\":\"scalars\",\"step\":13,\"rew");
+        Audit a = Audit.of(dir);
+        assertEquals(12, a.updates().size());
+        assertEquals(List.of(), a.warnings());
+        assertEquals(List.of("presence"), a.diagnostics());
+        assertTrue(Double.isNaN(a.meanOverlap()));
+        assertTrue(a.summary().contains("not in this log") && a.summary().contains("cut short"), a.summary());
+        Path md = a.write(dir.resolve("report"));
+        assertTrue(Files.readString(md).contains("# GRPO reward audit"));
+        for (String png : new String[] {"audit-rewards.png", "audit-spread.png", "audit-entropy.png"}) {
+            assertTrue(Files.size(dir.resolve("report").resolve(png)) > 1000, png);
+        }
+        Files.writeString(file, old.toString().replaceFirst("\n", "\nnot json\n"));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Audit.of(dir));
+        assertTrue(bad.getMessage().contains("line 2 is not JSON"), bad.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> Audit.of(dir.resolve("nothing")));
+        assertTrue(none.getMessage().contains("grpo-log.jsonl") && none.getMessage().contains("--out"),
+                none.getMessage());
+    }
+
+    /** A real (small) GRPO run whose reward has a broken, constant component: the audit names it; chosen tokens logged. */
+    @Test
+    void aRealRunWithABrokenComponentIsFlagged(@TempDir Path dir) {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        int tpf = org.inflvg.TestModels.SMALL.tokensPerFrame();
+        RewardFunction broken = new RewardFunction() {
+            @Override
+            public List<Score> score(Group group) {
+                List<Score> out = new ArrayList<>();
+                for (org.inflvg.select.Selection s : group.selections()) {
+                    int[] per = s.keptPerFrame();
+                    double share = per[per.length - 1] / (double) s.size();
+                    Map<String, Double> c = new LinkedHashMap<>();
+                    c.put("signal", share);
+                    c.put("broken", 0.0); // e.g. a face detector that never finds a face
+                    out.add(new Score(c, share));
+                }
+                return out;
+            }
+
+            @Override
+            public Map<String, Double> weights() {
+                return Map.of("signal", 1.0, "broken", 1.0);
+            }
+        };
+        Path log = dir.resolve("run").resolve("grpo-log.jsonl");
+        try (org.inflvg.InfLVG lvg = org.inflvg.InfLVG.load(dir.resolve("model"));
+             ai.djl.ndarray.NDManager pm = ai.djl.ndarray.NDManager.newBaseManager();
+             org.inflvg.Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            var policy = new org.inflvg.policy.ContextPolicy(
+                    org.inflvg.policy.PolicyConfig.forModel(org.inflvg.TestModels.SMALL).withBudget(tpf), pm, 3);
+            GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(6).withRolloutChunks(1).withLearningRate(1e-2);
+            PolicyTraining.logRun(log, "test", broken, cfg, 0);
+            try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, broken, cfg)) {
+                for (int i = 0; i < 6; i++) {
+                    PolicyTraining.log(log, t.step(story), 0);
+                }
+            }
+        }
+        Audit a = Audit.of(dir.resolve("run"));
+        System.out.println(a.summary());
+        assertEquals(List.of("signal", "broken"), a.components().stream().sorted(java.util.Comparator.reverseOrder())
+                .toList());
+        assertTrue(a.warnings().stream().anyMatch(w -> w.contains("'broken' is constant")), a.warnings().toString());
+        assertTrue(a.warnings().stream().noneMatch(w -> w.contains("'signal'")), a.warnings().toString());
+        assertTrue(a.meanOverlap() > 0 && a.meanOverlap() < 1, "overlap of real draws: " + a.meanOverlap());
+    }
+}
