@@ -44,7 +44,8 @@ public final class InfLVG implements AutoCloseable {
 
     /**
      * The context policy: the shipped one ({@code policy/} beside the model folder, i.e. {@code data/policy}) when
-     * present, else a fresh untrained one (uniform: it selects like random:K).
+     * present, else a fresh untrained one. An untrained policy gives every token the same logit: it *samples* like
+     * random:K, but its deterministic top-K breaks the ties by index and keeps the first K candidates (the oldest frames).
      */
     public ContextPolicy policy() {
         if (policy == null) {
@@ -55,7 +56,7 @@ public final class InfLVG implements AutoCloseable {
         return policy;
     }
 
-    /** A fresh, untrained policy (uniform) with this model's sizes; {@code seed} initialises it. */
+    /** A fresh, untrained policy (equal logits: uniform sampling, top-K = first K) with this model's sizes. */
     public ContextPolicy newPolicy(PolicyConfig cfg, long seed) {
         return new ContextPolicy(cfg, manager, seed);
     }
