@@ -70,6 +70,19 @@ final class Renderers {
                     context.renderIfRequested(MIMEType.TEXT_HTML, () -> "<pre>" + escape(step.table()) + "</pre>");
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, step::table);
                 });
+        renderer.createRegistration(org.inflvg.ReplayResult.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((replay, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> videoHtml(replay.grid(),
+                            "one row per alternative") + "<pre>" + escape(replay.table()) + "</pre>");
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, replay::table);
+                });
+        renderer.createRegistration(org.inflvg.grpo.Audit.class)
+                .preferring(MIMEType.TEXT_HTML)
+                .register((audit, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> "<pre>" + escape(audit.summary()) + "</pre>");
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, audit::summary);
+                });
         // jjava draws images as PNG; its text form is the image's long toString, so give a short one
         renderer.createRegistration(RenderedImage.class)
                 .preferring(MIMEType.TEXT_PLAIN)
