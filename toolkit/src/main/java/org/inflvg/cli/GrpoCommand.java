@@ -62,8 +62,8 @@ public final class GrpoCommand implements Callable<Integer> {
             total += (long) steps * (sets.get(i).size() - 1);
         }
         List<double[]> all = new java.util.ArrayList<>();
+        StringBuilder rows = new StringBuilder(String.format("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after"));
         try (InfLVG lvg = BenchCommand.load(model); ProgressBar pb = BenchCommand.bar("grpo", total)) {
-            System.out.printf("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after");
             for (int k = set; k < set + count; k++) {
                 Eps eps = sets.get(k);
                 Path dir = count == 1 ? out : out.resolve("set-" + k);
@@ -75,13 +75,13 @@ public final class GrpoCommand implements Callable<Integer> {
                 for (int i = 0; i < r.beforeAfter().size(); i++) {
                     double[] ba = r.beforeAfter().get(i);
                     all.add(ba);
-                    pb.setExtraMessage("");
-                    System.out.printf("%-6d %-8s %10.3f %10.3f%n", k, i + "->" + (i + 1), ba[0], ba[1]);
+                    rows.append(String.format("%-6d %-8s %10.3f %10.3f%n", k, i + "->" + (i + 1), ba[0], ba[1]));
                 }
                 GenerateCommand.writeStory(dir, "story", r.video(), 8);
             }
             pb.close();
         }
+        System.out.print(rows);
         if (all.size() > 1) {
             double[] d = all.stream().mapToDouble(x -> x[1] - x[0]).toArray();
             double mb = all.stream().mapToDouble(x -> x[0]).average().orElse(0);
