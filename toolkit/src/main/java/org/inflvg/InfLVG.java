@@ -33,13 +33,15 @@ public final class InfLVG implements AutoCloseable {
     private final String checksum;
     private ContextPolicy policy;
     private org.inflvg.reward.RewardModels rewards;
+    private final java.util.function.BiFunction<Integer, String, org.inflvg.select.ContextSelector> policyFactory;
 
     private InfLVG(NDManager manager, TinyDiT model, Path modelDir) {
         this.manager = manager;
         this.model = model;
         this.modelDir = modelDir;
         this.checksum = ModelFiles.checksum(modelDir);
-        Selectors.registerPolicy((k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false));
+        this.policyFactory = (k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false);
+        Selectors.registerPolicy(policyFactory);
     }
 
     /**
@@ -153,6 +155,7 @@ public final class InfLVG implements AutoCloseable {
 
     @Override
     public void close() {
+        Selectors.unregisterPolicy(policyFactory);
         if (policy != null) {
             policy.close();
         }

@@ -239,21 +239,7 @@ public final class BenchCommand implements Runnable {
                             + " prompt sets; use --sets " + sets0.size() + " or fewer");
                 }
             }
-            for (String w : selectors.split(",")) {
-                if (w.isBlank()) {
-                    continue;
-                }
-                try {
-                    if (!w.trim().startsWith("policy:")) {
-                        Selectors.parse(w);
-                    } else if (!w.trim().matches("policy:\\d+(@.+)?")) {
-                        throw new IllegalArgumentException("selector '" + w + "' has a bad number");
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new BadInputException("--selectors: " + e.getMessage().replaceFirst("; allowed forms:.*", "")
-                            + "; allowed forms: " + Selectors.FORMS + "; e.g. --selectors " + DEFAULT_SELECTORS);
-                }
-            }
+            ReplayCommand.checkSelectors("--selectors", selectors, DEFAULT_SELECTORS);
             Path rewards = rewardsDir(judge, model);
             long t0 = System.nanoTime();
             try (InfLVG lvg = load(model); JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize());

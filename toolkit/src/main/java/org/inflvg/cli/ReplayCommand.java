@@ -216,9 +216,17 @@ public final class ReplayCommand implements Callable<Integer> {
 
     /** Checks selector words before the model loads ("policy:K" needs the model for its policy: only its form). */
     static void checkSelectors(String option, String words) {
+        checkSelectors(option, words, DEFAULT_SELECTORS);
+    }
+
+    /**
+     * Checks selector words before a model is loaded (policy:K is resolved later, when first used), so a typo is exit
+     * 2 naming the option, the allowed forms and an example.
+     */
+    static void checkSelectors(String option, String words, String example) {
         if (words.isBlank()) {
             throw new BadInputException(option + " is empty; allowed forms: " + Selectors.FORMS + "; e.g. " + option
-                    + " " + DEFAULT_SELECTORS);
+                    + " " + example);
         }
         for (String w : words.split(",")) {
             if (w.isBlank()) {
@@ -227,12 +235,12 @@ public final class ReplayCommand implements Callable<Integer> {
             try {
                 if (!w.trim().startsWith("policy:")) {
                     Selectors.parse(w);
-                } else if (!w.trim().matches("policy:\\d+(@.+)?")) {
-                    throw new IllegalArgumentException("selector '" + w + "' has a bad number");
+                } else if (!w.trim().matches("policy:[1-9]\\d*(@.+)?")) { // syntax only: no policy is loaded here
+                    throw new IllegalArgumentException("selector '" + w.trim() + "' has a bad number");
                 }
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(option + ": " + e.getMessage().replaceFirst("; allowed forms:.*", "")
-                        + "; allowed forms: " + Selectors.FORMS + "; e.g. " + option + " " + DEFAULT_SELECTORS);
+                        + "; allowed forms: " + Selectors.FORMS + "; e.g. " + option + " " + example);
             }
         }
     }

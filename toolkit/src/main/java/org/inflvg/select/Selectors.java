@@ -162,6 +162,13 @@ public final class Selectors {
         policyFactory = factory;
     }
 
+    /** Removes {@code factory} if it is the registered one (a closed model must not serve "policy:K" any more). */
+    public static void unregisterPolicy(java.util.function.BiFunction<Integer, String, ContextSelector> factory) {
+        if (policyFactory == factory) {
+            policyFactory = null;
+        }
+    }
+
     /** Parses a comma-separated list of selectors. */
     public static List<ContextSelector> parseList(String words) {
         List<ContextSelector> out = new ArrayList<>();
