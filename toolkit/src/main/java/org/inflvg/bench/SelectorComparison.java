@@ -4,14 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import org.inflvg.InfLVG;
-import org.inflvg.Scene;
-import org.inflvg.Story;
-import org.inflvg.grpo.RewardFunction;
 import org.inflvg.reward.HybridReward;
 import org.inflvg.select.ContextSelector;
-import org.inflvg.video.Video;
 import org.inflvg.world.Eps;
-import org.inflvg.world.Prompt;
 
 /**
  * Selectors compared on the hybrid reward of whole generated scenes at every scene transition of a list of prompt
@@ -75,22 +70,16 @@ public final class SelectorComparison {
                     full.split());
             for (int k = 0; k < seeds.length; k++) {
                 for (int s = 0; s < selectors.size(); s++) {
-                    try (Story st = lvg.story(e).seed(seeds[k]).selector(selectors.get(s))) {
-                        List<Scene> sc = st.all();
-                        Video history = sc.get(0).video();
-                        double sum = 0;
-                        for (int t = 1; t < sc.size(); t++) {
-                            RewardFunction.Score score = reward.score(List.of(sc.get(t).video()),
-                                    Prompt.parse(e.scenes().get(t)), history).get(0);
-                            sum += score.total();
-                            comps[s][0] += score.components().get("alignment");
-                            comps[s][1] += score.components().get("artifact");
-                            comps[s][2] += score.components().get("identity");
-                            ms[s] += sc.get(t).msPerChunk();
-                            history = history.concat(sc.get(t).video());
-                        }
-                        values[s][si * seeds.length + k] = sum / (sc.size() - 1);
+                    List<TransitionScores.Transition> tr = TransitionScores.run(lvg, reward, e, seeds[k], selectors.get(s));
+                    double sum = 0;
+                    for (TransitionScores.Transition t : tr) {
+                        sum += t.score().total();
+                        comps[s][0] += t.score().components().get("alignment");
+                        comps[s][1] += t.score().components().get("artifact");
+                        comps[s][2] += t.score().components().get("identity");
+                        ms[s] += t.msPerChunk();
                     }
+                    values[s][si * seeds.length + k] = sum / tr.size();
                     progress.accept(++done);
                 }
             }
@@ -118,22 +107,11 @@ public final class SelectorComparison {
     }
 
     static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s / x.length;
+        return TransitionScores.mean(x);
     }
 
     /** 1.96 standard errors of the mean (0 for a single value). */
     static double ci95(double[] x) {
-        if (x.length < 2) {
-            return 0;
-        }
-        double m = mean(x), s = 0;
-        for (double v : x) {
-            s += (v - m) * (v - m);
-        }
-        return 1.96 * Math.sqrt(s / (x.length - 1)) / Math.sqrt(x.length);
+        return TransitionScores.ci95(x);
     }
 }

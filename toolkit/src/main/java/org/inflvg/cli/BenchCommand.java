@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** {@code inflvg bench ...}: measurements that print a table. */
 @Command(name = "bench", description = "Benchmarks and evaluations that print a table.",
         subcommands = {BenchCommand.Base.class, BenchCommand.Speed.class, BenchSelectorsCommand.class,
-            BenchCommand.Csv.class, BenchCommand.Merge.class})
+            BenchCommand.Csv.class, BenchCommand.Merge.class, BenchBudgetCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

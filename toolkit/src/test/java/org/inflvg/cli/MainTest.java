@@ -48,6 +48,11 @@ class MainTest {
         assertEquals(2, run("bench", "selectors", "--split", "dev").code());
         assertEquals(2, run("bench", "selectors", "--seeds", "0,x").code());
         assertEquals(2, run("train", "rewards", "--eval-clips", "3").code());
+        Run family = run("bench", "budget", "--selector", "window");
+        assertEquals(2, family.code());
+        assertTrue(family.err().contains("policy, random, attention, text"), family.err());
+        assertEquals(2, run("bench", "budget", "--budgets", "32,0").code());
+        assertEquals(2, run("bench", "budget", "--budgets", "32,lots").code());
         Run badScene = run("generate", "--prompt", "A cat jumps on the beach | A cat jumps on the moon");
         assertEquals(2, badScene.code());
         assertTrue(badScene.err().contains("scene 1") && badScene.err().contains("in space"), badScene.err());
