@@ -34,6 +34,10 @@ public final class GrpoCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--seed", defaultValue = "0")
     long seed;
+    @Option(names = "--accumulate", defaultValue = "1", description = "groups per optimiser step (gradient accumulation; default ${DEFAULT-VALUE})")
+    int accumulate;
+    @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
+    double refKl;
     @Option(names = "--model", description = "model folder (default: data/tinydit)")
     Path model;
     @Option(names = "--out", defaultValue = "runs/grpo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -56,7 +60,8 @@ public final class GrpoCommand implements Callable<Integer> {
             throw new BadInputException("--set and --sets must pick sets inside [0, " + (sets.size() - 1) + "], got "
                     + set + " and " + count);
         }
-        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed)
+                .withAccumulation(accumulate).withReferenceKl(refKl);
         long total = 0;
         for (int i = set; i < set + count; i++) {
             total += (long) steps * (sets.get(i).size() - 1);

@@ -37,6 +37,10 @@ public final class TrainCommand implements Runnable {
         double lr;
         @Option(names = "--seed", defaultValue = "0")
         long seed;
+        @Option(names = "--accumulate", defaultValue = "1", description = "groups per optimiser step (gradient accumulation; default ${DEFAULT-VALUE})")
+        int accumulate;
+        @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
+        double refKl;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", defaultValue = "data/policy", description = "output folder (default ${DEFAULT-VALUE})")
@@ -48,7 +52,8 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--steps and --sets must be at least 1");
             }
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, 2, seed);
-            var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed);
+            var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed)
+                    .withAccumulation(accumulate).withReferenceKl(refKl);
             try (org.inflvg.InfLVG lvg = BenchCommand.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);

@@ -11,11 +11,21 @@ package org.inflvg.grpo;
  * @param clipEps       PPO ratio clip
  * @param klCoef        weight of the KL penalty towards the sampling policy (k3 estimator)
  * @param seed          seed of the selection draws
+ * @param accumulate    groups whose gradients are summed (each loss divided by this) before one optimiser step;
+ *                      needs epochs = 1
+ * @param refKlCoef     weight of the KL penalty towards a frozen reference policy: the policy as it was when the
+ *                      trainer was made (k3 estimator on the group's draws); 0 = off
  */
 public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
-                         double clipEps, double klCoef, long seed) {
+                         double clipEps, double klCoef, long seed, int accumulate, double refKlCoef) {
 
-    public static final GrpoConfig DEFAULT = new GrpoConfig(8, 2, 1e-3, 10, 1, 0.2, 0.0, 0);
+    public static final GrpoConfig DEFAULT = new GrpoConfig(8, 2, 1e-3, 10, 1, 0.2, 0.0, 0, 1, 0.0);
+
+    /** The settings without accumulation and reference KL (1 group per step, no reference). */
+    public GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
+                      double clipEps, double klCoef, long seed) {
+        this(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, 1, 0.0);
+    }
 
     public GrpoConfig {
         if (groupSize < 2 || groupSize > 64) {
@@ -30,25 +40,50 @@ public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, 
         if (epochs < 1 || epochs > 16) {
             throw new IllegalArgumentException("epochs must be in [1, 16], got " + epochs);
         }
+        if (accumulate < 1 || accumulate > 64) {
+            throw new IllegalArgumentException("accumulate must be in [1, 64] groups per optimiser step, got " + accumulate);
+        }
+        if (accumulate > 1 && epochs > 1) {
+            throw new IllegalArgumentException("gradient accumulation (accumulate " + accumulate + ") needs epochs = 1: a "
+                    + "group reused for several epochs is one optimiser step per epoch");
+        }
+        if (!(refKlCoef >= 0) || !(klCoef >= 0)) {
+            throw new IllegalArgumentException("KL weights must be >= 0, got klCoef " + klCoef + ", refKlCoef " + refKlCoef);
+        }
     }
 
     public GrpoConfig withGroupSize(int g) {
-        return new GrpoConfig(g, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed);
+        return new GrpoConfig(g, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef,
+                seed, accumulate, refKlCoef);
     }
 
     public GrpoConfig withLearningRate(double lr) {
-        return new GrpoConfig(groupSize, rolloutChunks, lr, clipGrad, epochs, clipEps, klCoef, seed);
+        return new GrpoConfig(groupSize, rolloutChunks, lr, clipGrad, epochs, clipEps, klCoef,
+                seed, accumulate, refKlCoef);
     }
 
     public GrpoConfig withRolloutChunks(int c) {
-        return new GrpoConfig(groupSize, c, learningRate, clipGrad, epochs, clipEps, klCoef, seed);
+        return new GrpoConfig(groupSize, c, learningRate, clipGrad, epochs, clipEps, klCoef,
+                seed, accumulate, refKlCoef);
     }
 
     public GrpoConfig withEpochs(int e) {
-        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, e, clipEps, klCoef, seed);
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, e, clipEps, klCoef,
+                seed, accumulate, refKlCoef);
     }
 
     public GrpoConfig withSeed(long s) {
-        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, s);
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef,
+                s, accumulate, refKlCoef);
+    }
+
+    public GrpoConfig withAccumulation(int groups) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, groups,
+                refKlCoef);
+    }
+
+    public GrpoConfig withReferenceKl(double coef) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, accumulate,
+                coef);
     }
 }

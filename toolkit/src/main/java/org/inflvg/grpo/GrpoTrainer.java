@@ -38,6 +38,10 @@ public final class GrpoTrainer implements AutoCloseable {
     private final NDManager manager;
     private final AdamW optimizer;
     private long steps;
+    /** Groups whose gradients wait for the next optimiser step (gradient accumulation). */
+    private int pending;
+    /** The frozen reference policy of the reference KL term (null when refKlCoef is 0). */
+    private final ContextPolicy reference;
 
     public GrpoTrainer(TinyDiT model, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg) {
         this.model = model;
@@ -46,6 +50,12 @@ public final class GrpoTrainer implements AutoCloseable {
         this.cfg = cfg;
         this.manager = NDManager.newBaseManager();
         this.optimizer = new AdamW(policy.weights(), manager, 0.9, 0.999, 0.0);
+        if (cfg.refKlCoef() > 0) {
+            reference = new ContextPolicy(policy.config(), manager, 0);
+            reference.weights().copyFrom(policy.weights());
+        } else {
+            reference = null;
+        }
         policy.weights().requireGradients();
     }
 
@@ -124,18 +134,22 @@ public final class GrpoTrainer implements AutoCloseable {
             t0 = System.nanoTime();
             double loss = 0, kl = 0, clipFrac = 0, norm = 0;
             double[] logPiOld = logProbs(m, in, draws, null);
+            double[] logPiRef = reference == null ? null : referenceLogProbs(m, in, draws);
             if (!zero) {
                 for (int e = 0; e < cfg.epochs(); e++) {
                     double[] out = new double[3];
                     try (NDScope scope = new NDScope();
                          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = lossOf(m, in, draws, logPiOld, adv, out);
-                        gc.backward(l);
+                        NDArray l = lossOf(m, in, draws, logPiOld, logPiRef, adv, out);
+                        gc.backward(cfg.accumulate() > 1 ? l.div((float) cfg.accumulate()) : l);
                         loss = l.getFloat();
                     }
                     kl = out[1];
                     clipFrac = out[2];
-                    norm = optimizer.update(cfg.learningRate(), cfg.clipGrad());
+                    if (++pending >= cfg.accumulate()) {
+                        norm = optimizer.update(cfg.learningRate(), cfg.clipGrad());
+                        pending = 0;
+                    }
                 }
             }
             double updateMs = (System.nanoTime() - t0) / 1e6;
@@ -219,7 +233,25 @@ public final class GrpoTrainer implements AutoCloseable {
         return sel.sub(rest).sum(new int[] {1});                                              // [G]
     }
 
-    private NDArray lossOf(NDManager m, NDArray[] in, int[][] draws, double[] logPiOld, double[] adv, double[] out) {
+    /** log pi_ref of each member's draw under the frozen reference policy. */
+    private double[] referenceLogProbs(NDManager m, NDArray[] in, int[][] draws) {
+        try (var ng = new NoGrad(); NDScope scope = new NDScope()) {
+            float[] v = logPi(m, reference.logits(in[0], in[1]), draws).toFloatArray();
+            double[] out = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                out[i] = v[i];
+            }
+            return out;
+        }
+    }
+
+    /** Optimiser steps taken (fewer than {@link #steps()} with gradient accumulation or skipped groups). */
+    public long optimiserSteps() {
+        return optimizer.step();
+    }
+
+    private NDArray lossOf(NDManager m, NDArray[] in, int[][] draws, double[] logPiOld, double[] logPiRef, double[] adv,
+                           double[] out) {
         int G = draws.length;
         float[] old = new float[G], a = new float[G];
         for (int g = 0; g < G; g++) {
@@ -238,6 +270,14 @@ public final class GrpoTrainer implements AutoCloseable {
         if (cfg.klCoef() > 0) {
             loss = loss.add(kl.mul((float) cfg.klCoef()));
         }
+        if (logPiRef != null) { // k3 estimator of KL(pi || pi_ref) on the group's draws
+            float[] ref = new float[G];
+            for (int g = 0; g < G; g++) {
+                ref[g] = (float) logPiRef[g];
+            }
+            NDArray d = m.create(ref).sub(lp);
+            loss = loss.add(d.exp().sub(d).sub(1f).mean().mul((float) cfg.refKlCoef()));
+        }
         float[] rv = ratio.toFloatArray();
         int clippedCount = 0;
         for (float x : rv) {
@@ -252,6 +292,9 @@ public final class GrpoTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (reference != null) {
+            reference.close();
+        }
         optimizer.close();
         manager.close();
     }

@@ -1,6 +1,7 @@
 package org.inflvg.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -81,6 +82,61 @@ class GrpoTrainerTest {
             }
             double after = topKShareOfLastFrame(lvg, story, policy);
             assertTrue(after > before + 0.3, "top-K share of the last frame should rise: " + before + " -> " + after);
+        }
+    }
+
+    /** Accumulation: no optimiser step until the given number of groups; the reference KL adds to the loss once the policy moved. */
+    @Test
+    void accumulationAndReferenceKl() {
+        int tpf = CFG.tokensPerFrame();
+        RewardFunction lastFrame = group -> {
+            List<RewardFunction.Score> out = new ArrayList<>();
+            for (Selection s : group.selections()) {
+                int[] per = s.keptPerFrame();
+                double share = per[per.length - 1] / (double) s.size();
+                out.add(new RewardFunction.Score(Map.of("lastFrame", share), share));
+            }
+            return out;
+        };
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            PolicyConfig pc = PolicyConfig.forModel(CFG).withBudget(tpf);
+            GrpoConfig base = GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-2);
+            ContextPolicy acc = new ContextPolicy(pc, pm, 3);
+            float[] start = acc.weights().all().values().iterator().next().toFloatArray();
+            try (GrpoTrainer t = new GrpoTrainer(lvg.model(), acc, lastFrame, base.withAccumulation(3))) {
+                t.step(story);
+                t.step(story);
+                assertEquals(0, t.optimiserSteps(), "two groups of three: no step yet");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(start,
+                        acc.weights().all().values().iterator().next().toFloatArray());
+                t.step(story);
+                assertEquals(1, t.optimiserSteps());
+            }
+            // the reference is the policy as it was when the trainer was made: move the policy away, and the same
+            // group's loss must grow by the (non-negative) KL term
+            double[] loss = new double[2];
+            for (int c = 0; c < 2; c++) {
+                ContextPolicy p = new ContextPolicy(pc, pm, 3);
+                try (GrpoTrainer t = new GrpoTrainer(lvg.model(), p, lastFrame,
+                        base.withLearningRate(1e-9).withReferenceKl(c == 0 ? 0 : 1.0))) {
+                    java.util.Random r = new java.util.Random(5);
+                    try (var ng = new org.inflvg.model.NoGrad()) {
+                        for (var a : p.weights().all().values()) {
+                            float[] v = a.toFloatArray();
+                            for (int q = 0; q < v.length; q++) {
+                                v[q] += (float) (r.nextGaussian() * 0.3);
+                            }
+                            a.set(v);
+                        }
+                    }
+                    loss[c] = t.step(story).loss();
+                }
+                p.close();
+            }
+            assertTrue(loss[1] > loss[0] + 1e-6, "reference KL should add to the loss: " + loss[0] + " vs " + loss[1]);
+            assertThrows(IllegalArgumentException.class, () -> base.withEpochs(2).withAccumulation(2));
         }
     }
 
