@@ -88,11 +88,20 @@ public final class Audit {
      * @param loss       policy loss
      * @param gradNorm   gradient norm before clipping
      * @param overlap    mean pairwise Jaccard overlap of the members' drawn tokens (NaN when the log has none)
+     * @param ratio      PPO ratio at the first epoch: the loss's log pi against the sampler's (must be 1; NaN when the
+     *                   log predates the check)
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
-                         double gradNorm, double overlap) {
+                         double gradNorm, double overlap, double ratio) {
     }
+
+    /**
+     * Largest tolerated |ratio - 1| at the first epoch before the sampler/log-probability drift warning: the loss sums
+     * K float32 log-probabilities (about -6 each for K = 128) while the sampler's check is in double, which alone
+     * moves the ratio by up to ~0.5 %; a real mismatch (another temperature, masking) moves it by far more.
+     */
+    public static final double RATIO_TOLERANCE = 0.02;
 
     private final Path log;
     private final List<Update> updates;
@@ -230,7 +239,8 @@ public final class Audit {
             ups.add(new Update(u, step, s.path("set").asInt(-1), s.path("scene").asInt(-1), segment, mean, spread,
                     s.path("reward/mean").asDouble(Double.NaN), s.path("entropy").asDouble(Double.NaN),
                     s.path("zero_spread").asBoolean(false), s.path("loss/policy").asDouble(Double.NaN),
-                    s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN));
+                    s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN,
+                    s.path("ratio_first_epoch").asDouble(Double.NaN)));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial);
     }
@@ -262,6 +272,16 @@ public final class Audit {
     private List<String> findWarnings() {
         List<String> w = new ArrayList<>();
         int n = updates.size();
+        double worst = updates.stream().mapToDouble(Update::ratio).filter(d -> !Double.isNaN(d))
+                .map(d -> Math.abs(d - 1)).max().orElse(0);
+        if (worst > RATIO_TOLERANCE) {
+            long bad = updates.stream().filter(u -> !Double.isNaN(u.ratio()) && Math.abs(u.ratio() - 1) > RATIO_TOLERANCE)
+                    .count();
+            w.add(String.format(Locale.ROOT, "the sampler and the log-probability disagree: the PPO ratio at the first "
+                    + "epoch is off 1 by up to %.3g in %d of %d updates (it must be 1). The selections are drawn from "
+                    + "another distribution than the one the loss differentiates (temperature, masking or anchors "
+                    + "treated differently); the policy gradient is biased until they match.", worst, bad, n));
+        }
         for (String c : components) {
             double[] r = memberRange.get(c);
             double lo, hi;
@@ -446,6 +466,10 @@ public final class Audit {
         sb.append(String.format(Locale.ROOT, "entropy: first %.2f, last %.2f, lowest %.2f%n", updates.get(0).entropy(),
                 updates.get(updates.size() - 1).entropy(),
                 updates.stream().mapToDouble(Update::entropy).min().orElse(Double.NaN)));
+        double maxOff = updates.stream().mapToDouble(Update::ratio).filter(d -> !Double.isNaN(d))
+                .map(d -> Math.abs(d - 1)).max().orElse(Double.NaN);
+        sb.append(Double.isNaN(maxOff) ? "PPO ratio at the first epoch: not in this log\n"
+                : String.format(Locale.ROOT, "PPO ratio at the first epoch: within %.1e of 1%n", maxOff));
         double ov = meanOverlap();
         sb.append(Double.isNaN(ov) ? "overlap within groups: not in this log (members' chosen tokens are logged since "
                 + "issue 11)\n" : String.format(Locale.ROOT, "overlap within groups (mean pairwise Jaccard): %.2f%n", ov));

@@ -9,7 +9,19 @@ import java.util.Map;
  */
 public record GrpoStep(long step, int scene, String prompt, List<Member> members, boolean zeroSpread, double loss,
                        double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs,
-                       double rewardMs, double updateMs) {
+                       double rewardMs, double updateMs, double samplerRatio) {
+
+    /**
+     * A step without the sampler check ({@code samplerRatio} 1). {@code samplerRatio} is the mean over the group of
+     * exp(log pi computed for the loss - log pi of the sampler's own Plackett-Luce computation) at the first epoch: it
+     * must be 1; anything else means the sampler and the log-probability disagree.
+     */
+    public GrpoStep(long step, int scene, String prompt, List<Member> members, boolean zeroSpread, double loss,
+                    double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs, double rewardMs,
+                    double updateMs) {
+        this(step, scene, prompt, members, zeroSpread, loss, kl, clipFraction, gradNorm, entropy, rolloutMs, rewardMs,
+                updateMs, 1.0);
+    }
 
     /**
      * One rollout of the group.

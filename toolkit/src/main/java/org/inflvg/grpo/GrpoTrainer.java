@@ -134,6 +134,10 @@ public final class GrpoTrainer implements AutoCloseable {
             t0 = System.nanoTime();
             double loss = 0, kl = 0, clipFrac = 0, norm = 0;
             double[] logPiOld = logProbs(m, in, draws, null);
+            double samplerRatio = 0; // the loss's log pi against the sampler's own: must be 1
+            for (int g = 0; g < G; g++) {
+                samplerRatio += Math.exp(logPiOld[g] - PlackettLuce.logProb(logits, draws[g])) / G;
+            }
             double[] logPiRef = reference == null ? null : referenceLogProbs(m, in, draws);
             if (!zero) {
                 for (int e = 0; e < cfg.epochs(); e++) {
@@ -166,7 +170,7 @@ public final class GrpoTrainer implements AutoCloseable {
             }
             steps++;
             return new GrpoStep(steps, s, prompt, members, zero, loss, kl, clipFrac, norm,
-                    PlackettLuce.entropy(logits), rolloutMs, rewardMs, updateMs);
+                    PlackettLuce.entropy(logits), rolloutMs, rewardMs, updateMs, samplerRatio);
         }
     }
 

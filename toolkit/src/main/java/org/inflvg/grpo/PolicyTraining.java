@@ -149,6 +149,7 @@ public final class PolicyTraining {
             scalars.put("clip_fraction", st.clipFraction());
             scalars.put("grad_norm", st.gradNorm());
             scalars.put("entropy", st.entropy());
+            scalars.put("ratio_first_epoch", st.samplerRatio());
             scalars.put("zero_spread", st.zeroSpread());
             scalars.put("time/rollout_ms", st.rolloutMs());
             scalars.put("time/reward_ms", st.rewardMs());

@@ -34,6 +34,11 @@ class AuditTest {
         default boolean zeroSpread(int update) {
             return false;
         }
+
+        /** The PPO ratio at the first epoch (1 when the sampler and the log-probability agree). */
+        default double ratio(int update) {
+            return 1.0;
+        }
     }
 
     /** Noisy components with a mild common improvement: what a working run looks like. */
@@ -62,10 +67,27 @@ class AuditTest {
                         c.get("alignment") + c.get("artifact") + c.get("identity"), r.nextGaussian(), -120, chosen));
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
-                    0.5, b.entropy(u, updates), 100, 20, 5);
+                    0.5, b.entropy(u, updates), 100, 20, 5, b.ratio(u));
             PolicyTraining.log(file, st, u % 5);
         }
         return dir;
+    }
+
+    @Test
+    void aSamplerThatDisagreesWithTheLogProbabilityIsFlagged(@TempDir Path dir) {
+        Behaviour drift = new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public double ratio(int u) {
+                return u % 2 == 0 ? 1.0 : 1.08; // e.g. sampling at another temperature than the loss uses
+            }
+        };
+        Audit a = Audit.of(write(dir, 40, drift));
+        assertEquals(1, a.warnings().size(), a.summary());
+        assertTrue(a.warnings().get(0).contains("sampler and the log-probability disagree"), a.summary());
+        assertTrue(a.summary().contains("PPO ratio at the first epoch"), a.summary());
     }
 
     @Test

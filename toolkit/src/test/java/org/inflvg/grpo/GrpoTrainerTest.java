@@ -77,6 +77,7 @@ class GrpoTrainerTest {
                     }
                 }
                 assertEquals(8, last.members().size());
+                assertEquals(1.0, last.samplerRatio(), Audit.RATIO_TOLERANCE, "sampler and log pi must agree");
                 assertTrue(last.meanReward() > first.meanReward(), "mean reward should rise: " + first.meanReward()
                         + " -> " + last.meanReward());
             }
