@@ -122,6 +122,48 @@ public record Selection(String selector, int[] kept, int[] anchors, float[] scor
         return img;
     }
 
+    /**
+     * The histogram of the selector's scores over the history ({@code bins} equal-width bins), kept and dropped tokens as
+     * two series: where the budget cut the score distribution. An error for selectors without scores (full, none,
+     * window, sink, random).
+     */
+    public org.knowm.xchart.CategoryChart scoreHistogram(int bins) {
+        if (scores == null) {
+            throw new IllegalStateException("selector " + selector + " has no per-token scores; attention:K, text:K and "
+                    + "policy:K have");
+        }
+        if (bins < 1 || bins > 200) {
+            throw new IllegalArgumentException("bins must be in [1, 200], got " + bins);
+        }
+        float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
+        for (float v : scores) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        double width = hi > lo ? (hi - lo) / bins : 1;
+        double[] keptCount = new double[bins], droppedCount = new double[bins];
+        for (int i = 0; i < scores.length; i++) {
+            int b = (int) Math.min(bins - 1, Math.floor((scores[i] - lo) / width));
+            if (keeps(i)) {
+                keptCount[b]++;
+            } else {
+                droppedCount[b]++;
+            }
+        }
+        java.util.List<String> labels = new java.util.ArrayList<>();
+        for (int b = 0; b < bins; b++) {
+            labels.add(String.format(java.util.Locale.ROOT, "%.2f", lo + (b + 0.5) * width));
+        }
+        org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(640).height(320)
+                .title("scores of " + selector + " (" + size() + " of " + candidates + " kept)").xAxisTitle("score")
+                .yAxisTitle("tokens").build();
+        c.getStyler().setStacked(true);
+        c.getStyler().setXAxisLabelRotation(45);
+        c.addSeries("kept", labels, java.util.Arrays.stream(keptCount).boxed().toList());
+        c.addSeries("dropped", labels, java.util.Arrays.stream(droppedCount).boxed().toList());
+        return c;
+    }
+
     @Override
     public String toString() {
         return "Selection[" + selector + ": " + kept.length + " of " + candidates + " history tokens kept"

@@ -90,6 +90,22 @@ class SelectorsTest {
         assertEquals(1.0, IntStream.range(0, att.length).mapToDouble(i -> att[i]).sum(), 1e-3,
                 "attention over the history is a distribution");
         assertNotEquals(Selectors.attentionScore(24).select(r), Selectors.textSimilarity(24).select(r));
+        // the score histogram counts every history token once, the kept ones in the top bins
+        Selection top = Selectors.textSimilarity(24).select(r);
+        var hist = top.scoreHistogram(10);
+        var kept = hist.getSeriesMap().get("kept").getYData();
+        var dropped = hist.getSeriesMap().get("dropped").getYData();
+        double total = 0, keptTotal = 0;
+        for (Number n : kept) {
+            keptTotal += n.doubleValue();
+        }
+        for (Number n : dropped) {
+            total += n.doubleValue();
+        }
+        assertEquals(24, keptTotal);
+        assertEquals(r.history(), total + keptTotal);
+        assertTrue(((java.util.List<? extends Number>) kept).get(9).doubleValue() > 0, "the highest bin holds kept tokens");
+        assertThrows(IllegalStateException.class, () -> Selectors.full().select(r).scoreHistogram(10));
     }
 
     @Test
