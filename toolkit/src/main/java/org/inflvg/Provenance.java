@@ -31,6 +31,10 @@ import tech.tablesaw.api.Table;
  * afterwards from the queries the cache keeps for attention selectors, so generation pays nothing for it. The
  * denoising steps' queries are not recorded.
  *
+ * <p><b>Full-context attention.</b> For every history token, the attention the last chunk before the switch paid it,
+ * softmax over the whole history ({@code full_attention}): what full context would have looked at, and the basis of
+ * {@link #droppedButAttended}.
+ *
  * <p><b>Score and rank.</b> The selector's score of the token (the policy's logit, the attention received, the text
  * cosine), NaN when the selector has none or for anchors kept by rule; rank 1 is the highest score among the scored
  * tokens, 0 when unscored.
@@ -49,6 +53,7 @@ public final class Provenance {
     private final double[] subjectShare;
     private final float[] score;
     private final double[] attention;   // per history token: share of the scene's last chunk's attention (NaN: not kept)
+    private final double[] fullAttention; // per history token: attention of the last queries before the switch, whole history
     private int contextSize;
 
     private Provenance(int scene, Selection selection, int history) {
@@ -66,6 +71,8 @@ public final class Provenance {
         score = new float[history];
         attention = new double[history];
         Arrays.fill(attention, Double.NaN);
+        fullAttention = new double[history];
+        Arrays.fill(fullAttention, Double.NaN);
     }
 
     /** Provenance of the selection scene {@code t} (1 .. scenes done - 1) of a story used. */
@@ -131,6 +138,11 @@ public final class Provenance {
             for (int i = 0; att != null && i < sel.size(); i++) {
                 pv.attention[context[i]] = att[i];
             }
+            // what full context would have looked at: the last queries before the switch over the whole history
+            float[] full = cache.attentionOfChunkEndingAt(start, java.util.stream.IntStream.range(0, history).toArray(), m);
+            for (int i = 0; full != null && i < history; i++) {
+                pv.fullAttention[i] = full[i];
+            }
         }
         return pv;
     }
@@ -173,8 +185,24 @@ public final class Provenance {
         if (!keptOnly) {
             t.addColumns(k);
         }
-        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), att, s, share, m);
+        DoubleColumn fullAtt = DoubleColumn.create("full_attention", Arrays.stream(idx).mapToDouble(i -> fullAttention[i]));
+        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), att, fullAtt, s,
+                share, m);
         return t;
+    }
+
+    /**
+     * Dropped tokens that full context attended most: the {@code n} history tokens the selection left out with the
+     * highest {@code full_attention} - the attention the last chunk before the switch paid them, softmax over the whole
+     * history, averaged over layers, heads and queries (the H2O signal; read from queries the cache keeps, so free).
+     * What the selector threw away that the model was using. Empty when those queries were not kept.
+     */
+    public Table droppedButAttended(int n) {
+        Table all = allTokens();
+        Table dropped = all.where(all.booleanColumn("kept").isFalse()
+                .and(all.doubleColumn("full_attention").isNotMissing()));
+        return dropped.sortDescendingOn("full_attention").first(Math.max(0, n))
+                .setName("dropped tokens full context attended most (" + selection.selector() + ")");
     }
 
     /**

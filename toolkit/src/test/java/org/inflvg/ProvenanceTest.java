@@ -37,7 +37,7 @@ class ProvenanceTest {
             System.out.println(t.first(5));
             assertEquals(20, t.rowCount());
             assertEquals(Arrays.asList("token", "scene", "frame", "row", "col", "anchor", "score", "rank", "attention",
-                    "subject", "subject_share", "mask"), t.columnNames());
+                    "full_attention", "subject", "subject_share", "mask"), t.columnNames());
             // attention of the scene's last chunk: a share of one softmax over kept history + the scene's own tokens
             double onHistory = t.doubleColumn("attention").sum();
             assertEquals(onHistory, p.attentionToHistory(), 1e-9);
@@ -88,6 +88,30 @@ class ProvenanceTest {
                 assertEquals(story.provenance(t).attentionToHistory(), sum - sumFrom(a, story.scenes().get(t).selection()
                         .size()), 1e-5);
             }
+        }
+    }
+
+    /** Dropped tokens ranked by what full context attended: all dropped, in order, summing with the kept to 1. */
+    @Test
+    void droppedTokensThatFullContextAttended() {
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(1))) {
+            story.all();
+            var pv = story.provenance(1);
+            var all = pv.allTokens();
+            double total = all.doubleColumn("full_attention").sum();
+            assertEquals(1.0, total, 1e-4, "full-context attention is a distribution over the history");
+            var dropped = pv.droppedButAttended(5);
+            assertEquals(5, dropped.rowCount());
+            double[] a = dropped.doubleColumn("full_attention").asDoubleArray();
+            for (int i = 1; i < a.length; i++) {
+                assertTrue(a[i] <= a[i - 1], "sorted by full-context attention");
+            }
+            for (int tok : dropped.intColumn("token").asIntArray()) {
+                assertTrue(!story.scenes().get(1).selection().keeps(tok), "token " + tok + " was kept");
+            }
+            // nothing kept is ever listed, and the dropped list never exceeds the dropped tokens
+            int droppedCount = all.where(all.booleanColumn("kept").isFalse()).rowCount();
+            assertEquals(droppedCount, pv.droppedButAttended(10_000).rowCount());
         }
     }
 
