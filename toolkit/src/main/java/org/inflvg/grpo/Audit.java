@@ -90,10 +90,11 @@ public final class Audit {
      * @param overlap    mean pairwise Jaccard overlap of the members' drawn tokens (NaN when the log has none)
      * @param ratio      PPO ratio at the first epoch: the loss's log pi against the sampler's (must be 1; NaN when the
      *                   log predates the check)
+     * @param budget     tokens each member drew, K (-1 when the log does not say)
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
-                         double gradNorm, double overlap, double ratio) {
+                         double gradNorm, double overlap, double ratio, int budget) {
     }
 
     /**
@@ -240,7 +241,8 @@ public final class Audit {
                     s.path("reward/mean").asDouble(Double.NaN), s.path("entropy").asDouble(Double.NaN),
                     s.path("zero_spread").asBoolean(false), s.path("loss/policy").asDouble(Double.NaN),
                     s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN,
-                    s.path("ratio_first_epoch").asDouble(Double.NaN)));
+                    s.path("ratio_first_epoch").asDouble(Double.NaN),
+                    s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length)));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial);
     }
@@ -466,6 +468,11 @@ public final class Audit {
         sb.append(String.format(Locale.ROOT, "entropy: first %.2f, last %.2f, lowest %.2f%n", updates.get(0).entropy(),
                 updates.get(updates.size() - 1).entropy(),
                 updates.stream().mapToDouble(Update::entropy).min().orElse(Double.NaN)));
+        int k = updates.get(updates.size() - 1).budget();
+        sb.append(String.format(Locale.ROOT, "effective support exp(entropy): first %.0f, last %.0f tokens%s%n",
+                Math.exp(updates.get(0).entropy()), Math.exp(updates.get(updates.size() - 1).entropy()),
+                k < 0 ? "" : String.format(Locale.ROOT, " against a budget K = %d (below K: the policy concentrates on "
+                        + "fewer tokens than it keeps)", k)));
         double maxOff = updates.stream().mapToDouble(Update::ratio).filter(d -> !Double.isNaN(d))
                 .map(d -> Math.abs(d - 1)).max().orElse(Double.NaN);
         sb.append(Double.isNaN(maxOff) ? "PPO ratio at the first epoch: not in this log\n"
@@ -503,6 +510,12 @@ public final class Audit {
             plots.add(save(spread, dir, "audit-spread"));
             XYChart ent = chart("policy entropy", "entropy (nats)");
             ent.addSeries("entropy", x, updates.stream().mapToDouble(Update::entropy).toArray());
+            int budget = updates.get(updates.size() - 1).budget();
+            if (budget > 0) {
+                double[] logK = new double[x.length];
+                java.util.Arrays.fill(logK, Math.log(budget));
+                ent.addSeries("log K (K = " + budget + ")", x, logK);
+            }
             plots.add(save(ent, dir, "audit-entropy"));
             if (!Double.isNaN(meanOverlap())) {
                 XYChart ov = chart("overlap of the selections within a group", "mean pairwise Jaccard");

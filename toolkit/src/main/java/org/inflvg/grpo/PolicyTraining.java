@@ -150,6 +150,7 @@ public final class PolicyTraining {
             scalars.put("grad_norm", st.gradNorm());
             scalars.put("entropy", st.entropy());
             scalars.put("ratio_first_epoch", st.samplerRatio());
+            scalars.put("budget", st.members().get(0).chosen() == null ? -1 : st.members().get(0).chosen().length);
             scalars.put("zero_spread", st.zeroSpread());
             scalars.put("time/rollout_ms", st.rolloutMs());
             scalars.put("time/reward_ms", st.rewardMs());

@@ -88,6 +88,7 @@ class AuditTest {
         assertEquals(1, a.warnings().size(), a.summary());
         assertTrue(a.warnings().get(0).contains("sampler and the log-probability disagree"), a.summary());
         assertTrue(a.summary().contains("PPO ratio at the first epoch"), a.summary());
+        assertTrue(a.summary().contains("budget K = " + K), a.summary());
     }
 
     @Test
