@@ -91,10 +91,11 @@ public final class Audit {
      * @param ratio      PPO ratio at the first epoch: the loss's log pi against the sampler's (must be 1; NaN when the
      *                   log predates the check)
      * @param budget     tokens each member drew, K (-1 when the log does not say)
+     * @param topK       reward of the policy's deterministic top-K after the update (NaN when not logged)
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
-                         double gradNorm, double overlap, double ratio, int budget) {
+                         double gradNorm, double overlap, double ratio, int budget, double topK) {
     }
 
     /**
@@ -242,7 +243,8 @@ public final class Audit {
                     s.path("zero_spread").asBoolean(false), s.path("loss/policy").asDouble(Double.NaN),
                     s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN,
                     s.path("ratio_first_epoch").asDouble(Double.NaN),
-                    s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length)));
+                    s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
+                    s.path("top_k_reward").asDouble(Double.NaN)));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial);
     }
@@ -468,6 +470,13 @@ public final class Audit {
         sb.append(String.format(Locale.ROOT, "entropy: first %.2f, last %.2f, lowest %.2f%n", updates.get(0).entropy(),
                 updates.get(updates.size() - 1).entropy(),
                 updates.stream().mapToDouble(Update::entropy).min().orElse(Double.NaN)));
+        double[] topTail = tail.stream().mapToDouble(Update::topK).filter(d -> !Double.isNaN(d)).toArray();
+        if (topTail.length > 0) {
+            sb.append(String.format(Locale.ROOT, "deterministic top-K reward (last %d updates): %.3f against the sampled "
+                    + "groups' %.3f%n", topTail.length, java.util.Arrays.stream(topTail).average().orElse(Double.NaN),
+                    tail.stream().filter(u -> !Double.isNaN(u.topK())).mapToDouble(Update::reward).average()
+                            .orElse(Double.NaN)));
+        }
         int k = updates.get(updates.size() - 1).budget();
         sb.append(String.format(Locale.ROOT, "effective support exp(entropy): first %.0f, last %.0f tokens%s%n",
                 Math.exp(updates.get(0).entropy()), Math.exp(updates.get(updates.size() - 1).entropy()),

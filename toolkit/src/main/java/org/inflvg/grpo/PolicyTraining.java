@@ -47,12 +47,14 @@ public final class PolicyTraining {
                     break;
                 }
                 Eps e = sets.get((int) (i % sets.size()));
+                double topK;
                 try (Story story = lvg.story(new Eps(e.index(), e.scenes().subList(0, 2), e.identity(), e.split()))
                         .seed(i)) {
                     story.next();
                     last = t.step(story);
+                    topK = t.evaluate(story).total();
                 }
-                log(out.resolve("grpo-log.jsonl"), last, e.index());
+                log(out.resolve("grpo-log.jsonl"), last, e.index(), topK);
                 progress.accept(last);
                 if ((i + 1) % checkpointEvery == 0 || i + 1 == steps) {
                     checkpoint(policy, t, out, i + 1);
@@ -95,7 +97,7 @@ public final class PolicyTraining {
                     double before = t.evaluate(story).total();
                     for (int i = 0; i < steps; i++) {
                         GrpoStep st = t.step(story);
-                        log(out.resolve("grpo-log.jsonl"), st, eps.index());
+                        log(out.resolve("grpo-log.jsonl"), st, eps.index(), t.evaluate(story).total());
                         progress.accept(st);
                     }
                     double after = t.evaluate(story).total();
@@ -132,6 +134,11 @@ public final class PolicyTraining {
     }
 
     static void log(Path file, GrpoStep st, int set) {
+        log(file, st, set, Double.NaN);
+    }
+
+    /** Appends an update's rows; {@code topK} is the reward of the policy's deterministic top-K after the update. */
+    static void log(Path file, GrpoStep st, int set, double topK) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Map<String, Object> scalars = new LinkedHashMap<>();
@@ -150,6 +157,9 @@ public final class PolicyTraining {
             scalars.put("grad_norm", st.gradNorm());
             scalars.put("entropy", st.entropy());
             scalars.put("ratio_first_epoch", st.samplerRatio());
+            if (!Double.isNaN(topK)) {
+                scalars.put("top_k_reward", topK);
+            }
             scalars.put("budget", st.members().get(0).chosen() == null ? -1 : st.members().get(0).chosen().length);
             scalars.put("zero_spread", st.zeroSpread());
             scalars.put("time/rollout_ms", st.rolloutMs());

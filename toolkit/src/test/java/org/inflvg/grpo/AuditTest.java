@@ -39,6 +39,11 @@ class AuditTest {
         default double ratio(int update) {
             return 1.0;
         }
+
+        /** The deterministic top-K reward after the update (NaN: not logged). */
+        default double topK(int update) {
+            return Double.NaN;
+        }
     }
 
     /** Noisy components with a mild common improvement: what a working run looks like. */
@@ -68,7 +73,7 @@ class AuditTest {
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
                     0.5, b.entropy(u, updates), 100, 20, 5, b.ratio(u));
-            PolicyTraining.log(file, st, u % 5);
+            PolicyTraining.log(file, st, u % 5, b.topK(u));
         }
         return dir;
     }
@@ -83,12 +88,17 @@ class AuditTest {
             public double ratio(int u) {
                 return u % 2 == 0 ? 1.0 : 1.08; // e.g. sampling at another temperature than the loss uses
             }
+
+            public double topK(int u) {
+                return 1.5;
+            }
         };
         Audit a = Audit.of(write(dir, 40, drift));
         assertEquals(1, a.warnings().size(), a.summary());
         assertTrue(a.warnings().get(0).contains("sampler and the log-probability disagree"), a.summary());
         assertTrue(a.summary().contains("PPO ratio at the first epoch"), a.summary());
         assertTrue(a.summary().contains("budget K = " + K), a.summary());
+        assertTrue(a.summary().contains("deterministic top-K reward (last"), a.summary());
     }
 
     @Test
