@@ -217,6 +217,18 @@ public final class Provenance {
                         + ")");
     }
 
+    /**
+     * The tokens of a provenance table (its {@code token} column, e.g. {@link #hardlyAttended()} or
+     * {@link #droppedButAttended}) highlighted over the history frames (red outline, everything else dimmed): the
+     * diagnostics overlaid on the pictures. {@code history} is the story's video up to the scene.
+     */
+    public java.awt.image.BufferedImage overlay(Table tokens, Video history, int scale) {
+        int[] ids = tokens.intColumn("token").asIntArray();
+        Selection marked = new Selection(tokens.name(), ids, new int[0], null, selection.candidates(), -1,
+                selection.tokensPerFrame());
+        return marked.heatmap(history, scale);
+    }
+
     /** Share of the scene's last chunk's attention that went to the kept history (the rest went to the scene itself). */
     public double attentionToHistory() {
         return Arrays.stream(attention).filter(d -> !Double.isNaN(d)).sum();

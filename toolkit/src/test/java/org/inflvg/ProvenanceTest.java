@@ -112,6 +112,15 @@ class ProvenanceTest {
             // nothing kept is ever listed, and the dropped list never exceeds the dropped tokens
             int droppedCount = all.where(all.booleanColumn("kept").isFalse()).rowCount();
             assertEquals(droppedCount, pv.droppedButAttended(10_000).rowCount());
+            int sceneFrames = story.model().config().sceneFrames();
+            var img = pv.overlay(dropped, story.video().frames(0, sceneFrames), 2);
+            int red = 0;
+            for (int y = 0; y < img.getHeight(); y++) {
+                for (int x = 0; x < img.getWidth(); x++) {
+                    red += (img.getRGB(x, y) & 0xffffff) == 0xff2020 ? 1 : 0;
+                }
+            }
+            assertTrue(red > 0, "the overlay outlines the listed tokens");
         }
     }
 
