@@ -9,8 +9,8 @@ import org.inflvg.video.Video;
  * The artifact score: a logistic regression over six clip features built from OpenCV frame metrics, fitted to tell
  * clean renders from corrupted ones ({@link Corruptions}). Higher = cleaner, in (0, 1).
  *
- * <p>Features of a clip (each standardised by the mean and standard deviation over clean training clips, clipped to [-8, 8] and used
- * as z and z^2/8 so that "too sharp" (noise) and "too soft" (blur) both count):
+ * <p>Features of a clip (each standardised by the mean and standard deviation over clean training clips, clipped to
+ * [-8, 8] and used as z and z^2/8 so that "too sharp" (noise) and "too soft" (blur) both count):
  * <ol>
  *   <li>log of the mean Laplacian variance ({@link FrameMetrics#sharpness}) - blur lowers it, noise raises it;</li>
  *   <li>log of the lowest per-frame Laplacian variance - blur in a few frames;</li>
