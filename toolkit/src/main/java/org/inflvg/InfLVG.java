@@ -16,7 +16,9 @@ import org.inflvg.world.Eps;
 
 /**
  * The entry point: loads a model and makes stories. {@code InfLVG.load()} loads the embedded TinyDiT from
- * {@code data/tinydit}; close it to free native memory.
+ * {@code data/tinydit} on the CPU; {@code InfLVG.load(Path)} takes a model folder or a host file
+ * ({@link HostConfig}, e.g. {@code data/hosts/cpu-tiny.json}) that also names the device, the reward and policy
+ * folders and the batch sizes. Close it to free native memory.
  *
  * <pre>{@code
  * try (var lvg = InfLVG.load();
@@ -30,28 +32,30 @@ public final class InfLVG implements AutoCloseable {
     private final NDManager manager;
     private final TinyDiT model;
     private final Path modelDir;
+    private final HostConfig host;
     private final String checksum;
     private ContextPolicy policy;
     private org.inflvg.reward.RewardModels rewards;
     private final java.util.function.BiFunction<Integer, String, org.inflvg.select.ContextSelector> policyFactory;
 
-    private InfLVG(NDManager manager, TinyDiT model, Path modelDir) {
+    private InfLVG(NDManager manager, TinyDiT model, Path modelDir, HostConfig host) {
         this.manager = manager;
         this.model = model;
         this.modelDir = modelDir;
+        this.host = host;
         this.checksum = ModelFiles.checksum(modelDir);
         this.policyFactory = (k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false);
         Selectors.registerPolicy(policyFactory);
     }
 
     /**
-     * The context policy: the shipped one ({@code policy/} beside the model folder, i.e. {@code data/policy}) when
-     * present, else a fresh untrained one. An untrained policy gives every token the same logit: it *samples* like
+     * The context policy: the host's {@code policy} folder (for a model folder: {@code policy/} beside it, i.e.
+     * {@code data/policy}) when it holds one, else a fresh untrained one. An untrained policy gives every token the same logit: it *samples* like
      * random:K, but its deterministic top-K breaks the ties by index and keeps the first K candidates (the oldest frames).
      */
     public ContextPolicy policy() {
         if (policy == null) {
-            Path shipped = modelDir.toAbsolutePath().getParent().resolve("policy");
+            Path shipped = host.policyDir();
             policy = java.nio.file.Files.isRegularFile(shipped.resolve("policy.json")) ? ContextPolicy.load(shipped, manager)
                     : new ContextPolicy(PolicyConfig.forModel(model.config()), manager, 0);
         }
@@ -69,14 +73,13 @@ public final class InfLVG implements AutoCloseable {
     }
 
     /**
-     * The reward models: the shipped ones ({@code rewards/} beside the model folder, i.e. {@code data/rewards}, else
-     * the checkout's {@code data/rewards}), loaded on first use and closed with this object. Errors say how to train them when they are missing.
+     * The reward models: the host's {@code rewards} folder (for a model folder: {@code rewards/} beside it, i.e.
+     * {@code data/rewards}, else the checkout's {@code data/rewards}), loaded on first use on the model's device and
+     * closed with this object. Errors say how to train them when they are missing.
      */
     public org.inflvg.reward.RewardModels rewards() {
         if (rewards == null) {
-            Path beside = modelDir.toAbsolutePath().getParent().resolve("rewards");
-            rewards = org.inflvg.reward.RewardModels.load(java.nio.file.Files.isDirectory(beside) ? beside
-                    : home().resolve("data").resolve("rewards"));
+            rewards = org.inflvg.reward.RewardModels.load(host.rewardsDir(), manager.getDevice());
         }
         return rewards;
     }
@@ -86,9 +89,9 @@ public final class InfLVG implements AutoCloseable {
         return new org.inflvg.reward.HybridReward(rewards());
     }
 
-    /** GRPO for {@link #policy()} with default settings and the hybrid reward. */
+    /** GRPO for {@link #policy()} with default settings (the host's group size) and the hybrid reward. */
     public GrpoTrainer grpo() {
-        return grpo(policy(), GrpoConfig.DEFAULT, reward());
+        return grpo(policy(), GrpoConfig.DEFAULT.withGroupSize(host.batch().group()), reward());
     }
 
     /** GRPO for a policy with the given settings and reward. */
@@ -96,16 +99,61 @@ public final class InfLVG implements AutoCloseable {
         return new GrpoTrainer(model, p, reward, cfg);
     }
 
-    /** Loads the shipped model from {@code data/tinydit} of this checkout. */
+    /** Loads the shipped model from {@code data/tinydit} of this checkout, on the CPU ({@link HostConfig#CPU_TINY}). */
     public static InfLVG load() {
-        return load(home().resolve("data").resolve("tinydit"));
+        return load(HostConfig.CPU_TINY);
     }
 
-    /** Loads a saved model folder (config.json + model.bin). */
-    public static InfLVG load(Path modelDir) {
-        NDManager m = NDManager.newBaseManager();
+    /**
+     * Loads a saved model folder (config.json + model.bin) on the CPU, with the reward models and policy beside it, or,
+     * when {@code path} is a {@code .json} file, the host it describes ({@link #load(HostConfig)}).
+     */
+    public static InfLVG load(Path path) {
+        if (path.getFileName() != null && path.getFileName().toString().endsWith(".json")
+                && !Files.isDirectory(path)) {
+            return load(HostConfig.read(path));
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        Path beside = parent.resolve("rewards");
+        HostConfig h = HostConfig.CPU_TINY.withModel(path.toAbsolutePath().toString(), null).withRewardsAndPolicy(
+                Files.isDirectory(beside) ? beside.toString() : HostConfig.CPU_TINY.rewards(),
+                parent.resolve("policy").toString());
+        return open(h, path);
+    }
+
+    /**
+     * Loads the host a {@link HostConfig} describes: its model on its device. Errors (IllegalArgumentException) say
+     * what to do: a GPU asked for and not present names the CPU configuration ({@link HostConfig#CPU_FILE}); a missing
+     * model folder names the command that trains it; a folder holding another size than the host names says so.
+     */
+    public static InfLVG load(HostConfig host) {
+        host.djlDevice(); // a missing GPU is the first thing to say
+        if (host.dtype().equals("bfloat16")) {
+            throw new IllegalArgumentException("dtype bfloat16 is not implemented yet: TinyDiT runs in float32 only "
+                    + "(issue 10); set \"dtype\": \"float32\" in the host file");
+        }
+        Path dir = host.modelDir();
+        if (!Files.isRegularFile(dir.resolve(ModelFiles.CONFIG))) {
+            String size = host.size() == null ? "" : " --size " + host.size();
+            throw new IllegalArgumentException("model folder " + host.model() + " (" + dir + ") holds no trained model"
+                    + (Files.isDirectory(dir) ? " (no " + ModelFiles.CONFIG + ")" : " (it does not exist)")
+                    + "; train it with: ./inflvg train base" + size + " --out " + host.model()
+                    + " (resumable), or point \"model\" at a trained folder such as data/tinydit");
+        }
+        return open(host, dir);
+    }
+
+    private static InfLVG open(HostConfig host, Path modelDir) {
+        NDManager m = NDManager.newBaseManager(host.djlDevice());
         try {
-            return new InfLVG(m, ModelFiles.load(modelDir, m), modelDir);
+            TinyDiT model = ModelFiles.load(modelDir, m);
+            if (host.namedConfig() != null && !host.namedConfig().equals(model.config())) {
+                model.close();
+                throw new IllegalArgumentException("model folder " + modelDir + " holds " + model.config()
+                        + ", not the " + host.size() + " configuration the host names (\"size\": \"" + host.size()
+                        + "\"); remove \"size\" or point \"model\" at a " + host.size() + " model");
+            }
+            return new InfLVG(m, model, modelDir, host);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -143,6 +191,16 @@ public final class InfLVG implements AutoCloseable {
         return modelDir;
     }
 
+    /** The host this was loaded for (for a model folder: the CPU default with that folder and what lies beside it). */
+    public HostConfig host() {
+        return host;
+    }
+
+    /** The device the model's arrays live on (every NDManager the model, cache, policy and rewards use). */
+    public ai.djl.Device device() {
+        return manager.getDevice();
+    }
+
     /** A new story over an event prompt set. */
     public Story story(Eps eps) {
         return new Story(model, eps, manager, this::reward);
@@ -168,6 +226,6 @@ public final class InfLVG implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "InfLVG[" + model + ", weights " + checksum.substring(0, 12) + "]";
+        return "InfLVG[" + model + ", weights " + checksum.substring(0, 12) + ", " + manager.getDevice() + "]";
     }
 }

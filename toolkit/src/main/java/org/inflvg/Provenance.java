@@ -133,7 +133,7 @@ public final class Provenance {
         int[] context = java.util.stream.IntStream.concat(Arrays.stream(sel.keptTokens()),
                 java.util.stream.IntStream.range(start, end)).toArray();
         pv.contextSize = context.length;
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(cache.device())) {
             float[] att = cache.attentionOfChunkEndingAt(end, context, m);
             for (int i = 0; att != null && i < sel.size(); i++) {
                 pv.attention[context[i]] = att[i];

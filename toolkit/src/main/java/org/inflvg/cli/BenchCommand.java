@@ -47,6 +47,7 @@ public final class BenchCommand implements Runnable {
     @Command(name = "base", mixinStandardHelpOptions = true,
             description = "Evaluate the base model: single-scene quality and scene-switch leakage / identity loss.")
     public static final class Base implements Callable<Integer> {
+        @CommandLine.Mixin HostOptions host;
         @Option(names = "--model", description = "model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--scenes", defaultValue = "50", description = "held-out single scenes (default ${DEFAULT-VALUE})")
@@ -67,7 +68,8 @@ public final class BenchCommand implements Runnable {
                 throw new BadInputException("--scenes and --cases must be at least 1");
             }
             List<ContextSelector> sels = Selectors.parseList(selectors);
-            try (InfLVG lvg = load(model); ProgressBar pb = bar("bench base", scenes + (long) cases * sels.size())) {
+            host.check(model);
+            try (InfLVG lvg = host.load(model); ProgressBar pb = bar("bench base", scenes + (long) cases * sels.size())) {
                 BaseModelEvaluation.Report r = BaseModelEvaluation.run(lvg, scenes, cases, sels, seed, pb::stepTo);
                 pb.close();
                 System.out.println(r.table());
@@ -84,6 +86,7 @@ public final class BenchCommand implements Runnable {
     @Command(name = "speed", mixinStandardHelpOptions = true,
             description = "ms per chunk against context length (1..9 scenes): full context vs a fixed kept-token budget.")
     public static final class Speed implements Callable<Integer> {
+        @CommandLine.Mixin HostOptions host;
         @Option(names = "--model", description = "model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--scenes", defaultValue = "9", description = "story length, 2..9 (default ${DEFAULT-VALUE})")
@@ -99,7 +102,7 @@ public final class BenchCommand implements Runnable {
             Eps eps = EpsGenerator.generate(Split.TEST, 1, scenes, 0).get(0);
             videoSaving();
             List<ContextSelector> sels = List.of(Selectors.full(), Selectors.random(budget));
-            try (InfLVG lvg = load(model)) {
+            try (InfLVG lvg = host.load(model)) {
                 // warm-up: one short story so the first measured chunk does not pay for start-up
                 try (Story w = lvg.story(new Eps(0, eps.scenes().subList(0, 2), eps.identity(), null))) {
                     w.all();
@@ -174,8 +177,9 @@ public final class BenchCommand implements Runnable {
         static final String DEFAULT_SELECTORS = "full,none,window:8,sink:1+4,attention:256,text:256,policy:256";
 
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-        @Option(names = "--prompts", description = "EPS file (JSONL, keys \"0\"..\"N-1\"); default: the test split of "
-                + "'inflvg eps'")
+        @CommandLine.Mixin HostOptions host;
+        @Option(names = "--prompts", description = "EPS file (JSONL, keys \"0\"..\"N-1\"); default: the host's "
+                + "prompts, else the test split of 'inflvg eps'")
         Path prompts;
         @Option(names = "--sets", defaultValue = "20", description = "prompt sets: the first N (default ${DEFAULT-VALUE})")
         int sets;
@@ -226,6 +230,8 @@ public final class BenchCommand implements Runnable {
                 throw new BadInputException("--samples must be >= 0, got " + samples);
             }
             int[] sh = parseShard(shard);
+            host.check(model);
+            Path prompts = host.prompts(this.prompts);
             List<Eps> sets0 = null;
             if (prompts != null) {
                 if (!java.nio.file.Files.isRegularFile(prompts)) {
@@ -240,9 +246,10 @@ public final class BenchCommand implements Runnable {
                 }
             }
             ReplayCommand.checkSelectors("--selectors", selectors, DEFAULT_SELECTORS);
-            Path rewards = rewardsDir(judge, model);
+            Path rewards = rewardsDir(judge, model, host.host());
             long t0 = System.nanoTime();
-            try (InfLVG lvg = load(model); JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize());
+            try (InfLVG lvg = host.load(model);
+                 JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize(), lvg.device());
                  ProgressBar pb = bar("bench csv", 1)) {
                 System.out.println("judge: " + j.judge());
                 org.inflvg.bench.CsVBench b = org.inflvg.bench.CsVBench.of(lvg).judge(j.judge());
@@ -267,10 +274,17 @@ public final class BenchCommand implements Runnable {
 
         /** The reward model folder the --judge word asks for, or null for the colour fallback. */
         static Path rewardsDir(String word, Path model) {
+            return rewardsDir(word, model, null);
+        }
+
+        /** The same, where "rewards" and "auto" mean the host's rewards folder when a host file is given. */
+        static Path rewardsDir(String word, Path model, org.inflvg.HostConfig host) {
             String w = word.trim();
-            // where InfLVG.rewards() looks: rewards/ beside the model folder, else the checkout's data/rewards
+            // where InfLVG.rewards() looks: the host's folder, else rewards/ beside the model folder, else the
+            // checkout's data/rewards
             Path beside = model == null ? null : model.toAbsolutePath().getParent().resolve("rewards");
-            Path shipped = beside != null && java.nio.file.Files.isDirectory(beside) ? beside
+            Path shipped = host != null ? host.rewardsDir()
+                    : beside != null && java.nio.file.Files.isDirectory(beside) ? beside
                     : org.inflvg.InfLVG.home().resolve("data").resolve("rewards");
             if (w.equals("colour") || w.equals("color")) {
                 return null;
@@ -311,11 +325,11 @@ public final class BenchCommand implements Runnable {
      * other weights) or the colour fallback. Closing frees the reward models' native memory.
      */
     record JudgeChoice(org.inflvg.reward.Judge judge, org.inflvg.reward.RewardModels owned) implements AutoCloseable {
-        static JudgeChoice open(Path rewards, int frameSize) {
+        static JudgeChoice open(Path rewards, int frameSize, ai.djl.Device device) {
             if (rewards == null) {
                 return new JudgeChoice(org.inflvg.reward.ColourJudges.colour(frameSize), null);
             }
-            org.inflvg.reward.RewardModels m = org.inflvg.reward.RewardModels.load(rewards);
+            org.inflvg.reward.RewardModels m = org.inflvg.reward.RewardModels.load(rewards, device);
             String name = "reward models " + org.inflvg.reward.RewardModels.checksum(rewards);
             return new JudgeChoice(named(m, name), m);
         }

@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
                 + "mean +- 95% interval over sets x seeds, with the paired difference to the first selector.")
 public final class BenchSelectorsCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin HostOptions host;
+
     @Option(names = "--split", defaultValue = "val", description = "prompt sets from: train, val or test (default ${DEFAULT-VALUE})")
     String split;
     @Option(names = "--sets", defaultValue = "20", description = "prompt sets (default ${DEFAULT-VALUE})")
@@ -58,8 +60,9 @@ public final class BenchSelectorsCommand implements Callable<Integer> {
             throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
         }
         List<ContextSelector> sels = Selectors.parseList(selectors);
+        host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
-        try (InfLVG lvg = BenchCommand.load(model);
+        try (InfLVG lvg = host.load(model);
              ProgressBar pb = BenchCommand.bar("bench selectors", (long) sets * seedList.length * sels.size())) {
             SelectorComparison.Result r = SelectorComparison.run(lvg, lvg.reward(), eps, scenes, sels, seedList,
                     pb::stepTo);

@@ -33,6 +33,8 @@ import picocli.CommandLine.Option;
         description = "Generate a multi-scene story under several selectors, side by side, into out/ (under a minute).")
 public final class DemoCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin HostOptions host;
+
     @Option(names = "--scenes", defaultValue = "3", description = "scenes in the story, 2..9 (default ${DEFAULT-VALUE})")
     int scenes;
     @Option(names = "--set", defaultValue = "2", description = "test-split prompt set to use (default ${DEFAULT-VALUE})")
@@ -55,6 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (set < 0 || set > 999) {
             throw new BadInputException("--set must be in [0, 999], got " + set);
         }
+        host.check(model);
         List<ContextSelector> sels = Selectors.parseList(selectors);
         Eps eps = EpsGenerator.generate(Split.TEST, set + 1, scenes, seed).get(set);
         System.out.println("prompt set (test split, individual #" + eps.identity() + ", "
@@ -64,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Video truth = groundTruth(eps);
         Path modelDir = model != null ? model : InfLVG.home().resolve("data/tinydit");
-        if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
+        if (host.host() == null && !Files.isRegularFile(modelDir.resolve("config.json"))) { // a host file's errors say more
             System.out.println("no trained model in " + modelDir + ": writing the ground-truth renders only");
             GenerateCommand.writeStory(out, "demo-ground-truth", truth, 8);
             return 0;
@@ -75,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
         StringBuilder table = new StringBuilder(String.format("%-12s %-6s %-16s %-5s %9s %9s %9s %7s %8s%n",
                 "selector", "scene", "background seen", "leak", "alignment", "identity", "artifact", "hybrid", "ms/chunk"));
         double[] meanHybrid = new double[sels.size()];
-        try (InfLVG lvg = InfLVG.load(modelDir)) {
+        try (InfLVG lvg = host.load(model)) {
             HybridReward reward = lvg.reward();
             for (int si = 0; si < sels.size(); si++) {
                 ContextSelector sel = sels.get(si);

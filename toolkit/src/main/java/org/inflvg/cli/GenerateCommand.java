@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
         description = "Generate a multi-scene story and write story.mp4, story.gif and story.json (provenance).")
 public final class GenerateCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin HostOptions host;
+
     @Option(names = "--prompts", description = "EPS file (JSONL, keys \"0\"..\"N-1\")")
     Path prompts;
     @Option(names = "--set", defaultValue = "0", description = "which prompt set of the file (0-based line of sets)")
@@ -47,6 +49,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        host.check(model);
         Eps eps = eps();
         if (!fromNoise) {
             eps.parsed(); // a rendered start needs SpriteWorld prompts: fail here with the grammar, before loading the model
@@ -56,7 +59,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (scale < 1 || scale > 32) {
             throw new BadInputException("--scale must be in [1, 32], got " + scale);
         }
-        try (InfLVG lvg = BenchCommand.load(model)) {
+        try (InfLVG lvg = host.load(model)) {
             ContextSelector sel = Selectors.parse(selector);
             List<Scene> scenes = new ArrayList<>();
             try (Story st = lvg.story(eps).seed(seed).selector(sel).startRendered(!fromNoise);
@@ -87,6 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private Eps eps() {
+        Path prompts = inline == null ? host.prompts(this.prompts) : this.prompts;
         if ((prompts == null) == (inline == null)) {
             throw new BadInputException("give exactly one of --prompts FILE (with --set N) or --prompt \"A ... | A ...\"");
         }
@@ -113,6 +117,8 @@ public final class GenerateCommand implements Callable<Integer> {
         rec.put("model", lvg.modelDir().toAbsolutePath().toString());
         rec.put("modelSha256", lvg.checksum());
         rec.put("modelConfig", lvg.model().config());
+        rec.put("host", lvg.host());
+        rec.put("device", lvg.device().toString());
         rec.put("seed", seed);
         rec.put("identity", identity);
         rec.put("startRendered", rendered);

@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
                 + "--sets N runs N sets and prints the before/after summary.")
 public final class GrpoCommand implements Callable<Integer> {
 
-    @Option(names = "--prompts", description = "EPS file (JSONL); default: generated test-split sets of --scenes scenes")
+    @picocli.CommandLine.Mixin HostOptions host;
+
+    @Option(names = "--prompts", description = "EPS file (JSONL); default: the host's prompts, else generated "
+            + "test-split sets of --scenes scenes")
     Path prompts;
     @Option(names = "--scenes", defaultValue = "2", description = "scenes per generated set when no --prompts (default ${DEFAULT-VALUE})")
     int scenes;
@@ -28,8 +31,8 @@ public final class GrpoCommand implements Callable<Integer> {
     int count;
     @Option(names = "--steps", defaultValue = "20", description = "GRPO updates per scene switch (default ${DEFAULT-VALUE})")
     int steps;
-    @Option(names = "--group", defaultValue = "8", description = "rollouts per group G (default ${DEFAULT-VALUE})")
-    int group;
+    @Option(names = "--group", description = "rollouts per group G (default: the host's batch.group, else 8)")
+    Integer group;
     @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate (default ${DEFAULT-VALUE})")
     double lr;
     @Option(names = "--seed", defaultValue = "0")
@@ -51,6 +54,9 @@ public final class GrpoCommand implements Callable<Integer> {
         if (count < 1) {
             throw new BadInputException("--sets must be at least 1, got " + count);
         }
+        host.check(model);
+        Path prompts = host.prompts(this.prompts);
+        int group = host.group(this.group);
         if (prompts == null && (scenes < 2 || scenes > 9)) {
             throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
         }
@@ -68,7 +74,7 @@ public final class GrpoCommand implements Callable<Integer> {
         }
         List<double[]> all = new java.util.ArrayList<>();
         StringBuilder rows = new StringBuilder(String.format("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after"));
-        try (InfLVG lvg = BenchCommand.load(model); ProgressBar pb = BenchCommand.bar("grpo", total)) {
+        try (InfLVG lvg = host.load(model); ProgressBar pb = BenchCommand.bar("grpo", total)) {
             for (int k = set; k < set + count; k++) {
                 Eps eps = sets.get(k);
                 Path dir = count == 1 ? out : out.resolve("set-" + k);

@@ -76,7 +76,7 @@ public final class TrainCommand implements Runnable {
     public static final class Base implements Callable<Integer> {
         @Option(names = "--steps", description = "total optimiser steps (default ${DEFAULT-VALUE})", defaultValue = "6000")
         int steps;
-        @Option(names = "--out", description = "output folder (default ${DEFAULT-VALUE})", defaultValue = "data/tinydit")
+        @Option(names = "--out", description = "output folder (default data/tinydit; data/tinydit-large for --size large)")
         Path out;
         @Option(names = "--batch", description = "clips per step (default ${DEFAULT-VALUE})", defaultValue = "8")
         int batch;
@@ -87,16 +87,20 @@ public final class TrainCommand implements Runnable {
         @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
         int checkpointEvery;
         @Option(names = "--size", defaultValue = "tiny",
-                description = "model size: tiny (the shipped one) or micro (a very small one for tests)")
+                description = "model size: tiny (the shipped one), large (64x64 frames, width 256, 8 blocks: for a GPU "
+                        + "host, data/hosts/gpu-large.json) or micro (a very small one for tests)")
         String size;
 
         @Override
         public Integer call() {
             ModelConfig cfg = switch (size) {
                 case "tiny" -> ModelConfig.TINY;
+                case "large" -> ModelConfig.LARGE;
                 case "micro" -> ModelConfig.TINY.withWidth(32, 1, 2);
-                default -> throw new BadInputException("--size must be tiny or micro, got '" + size + "'");
+                default -> throw new BadInputException("--size must be tiny, large or micro, got '" + size + "'");
             };
+            // a large run never lands in the shipped tiny model's folder by default
+            Path out = this.out != null ? this.out : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
             BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
                     .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
             System.out.println("training TinyDiT " + size + " for " + steps + " steps into " + out.toAbsolutePath());

@@ -48,7 +48,7 @@ public final class GrpoTrainer implements AutoCloseable {
         this.policy = policy;
         this.reward = reward;
         this.cfg = cfg;
-        this.manager = NDManager.newBaseManager();
+        this.manager = NDManager.newBaseManager(model.device());
         this.optimizer = new AdamW(policy.weights(), manager, 0.9, 0.999, 0.0);
         if (cfg.refKlCoef() > 0) {
             reference = new ContextPolicy(policy.config(), manager, 0);

@@ -33,6 +33,11 @@ public final class KvCache implements AutoCloseable {
         this.capacity = 0;
     }
 
+    /** The device the keys and values live on (the model's). */
+    public ai.djl.Device device() {
+        return manager.getDevice();
+    }
+
     /** Number of cached tokens. */
     public int size() {
         return size;

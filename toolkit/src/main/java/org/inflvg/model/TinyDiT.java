@@ -63,6 +63,11 @@ public final class TinyDiT implements AutoCloseable {
         return w;
     }
 
+    /** The device the weights live on; every array of a forward pass must be created on it. */
+    public ai.djl.Device device() {
+        return w.manager().getDevice();
+    }
+
     private void initialise(Random r) {
         int d = cfg.dim(), p = cfg.patchDim(), v = vocab.size(), L = cfg.textLength();
         double s = 1 / Math.sqrt(d);

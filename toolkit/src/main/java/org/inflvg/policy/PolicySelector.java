@@ -45,7 +45,7 @@ public final class PolicySelector implements ContextSelector {
                     + cand.length + " candidate tokens at scene " + r.scene() + "), got " + k);
         }
         float[] logits;
-        try (NDManager m = NDManager.newBaseManager(); var ng = new NoGradScope()) {
+        try (NDManager m = NDManager.newBaseManager(policy.weights().manager().getDevice()); var ng = new NoGradScope()) {
             NDArray[] in = policy.inputs(r, cand, m);
             logits = policy.logits(in[0], in[1]).toFloatArray();
         }

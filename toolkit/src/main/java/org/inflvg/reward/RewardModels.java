@@ -90,6 +90,11 @@ public final class RewardModels implements Judge, AutoCloseable {
         return load(dir, NDManager.newBaseManager());
     }
 
+    /** Loads models saved by {@link #save} onto {@code device} (a host's device: the generated clips go there too). */
+    public static RewardModels load(Path dir, ai.djl.Device device) {
+        return load(dir, NDManager.newBaseManager(device));
+    }
+
     private static RewardModels load(Path dir, NDManager root) {
         Path cfg = dir.resolve(CONFIG);
         for (Path f : List.of(cfg, dir.resolve(IDENTITY), dir.resolve(ALIGNMENT))) {

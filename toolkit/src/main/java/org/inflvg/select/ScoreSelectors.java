@@ -13,7 +13,7 @@ final class ScoreSelectors {
     /** H2O-style: the attention the last finished chunk's queries paid to each history token (layers, heads averaged). */
     static ContextSelector attention(int k) {
         return scored("attention:" + k, k, r -> {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = NDManager.newBaseManager(r.cache().device())) {
                 return r.cache().attentionFromLastChunk(r.history(), m);
             }
         });
@@ -27,7 +27,7 @@ final class ScoreSelectors {
         return scored("text:" + k, k, r -> {
             TinyDiT model = r.model();
             int layer = model.config().depth() / 2;
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = NDManager.newBaseManager(model.device())) {
                 NDArray keys = r.cache().keys(layer, m).get("0:" + r.history());          // [history, d]
                 NDArray text = model.text(m, model.tokenize(r.subjectText()), 1)[0].mean(new int[] {1}); // [1, d]
                 NDArray q = model.keyProjection(layer, text);                               // [1, d]
