@@ -39,20 +39,23 @@ public final class ChunkGenerator {
             int[] ids = new int[S * cfg.textLength()];
             System.arraycopy(textIds, 0, ids, 0, cfg.textLength()); // row 1 (if any) stays padding = null prompt
             NDArray[] text = model.text(m, ids, S);
-            float[] x;
+            // x stays on the model's device through the Euler steps: no copy to Java per step (a GPU sync each)
+            NDArray xa;
             if (fixed != null) {
-                x = fixed.clone();
+                xa = m.create(fixed.clone(), new Shape(1, N, P));
             } else {
-                x = new float[N * P];
+                float[] noise = new float[N * P];
                 Random r = new Random(noiseSeed);
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) r.nextGaussian();
+                for (int i = 0; i < noise.length; i++) {
+                    noise[i] = (float) r.nextGaussian();
                 }
+                xa = m.create(noise, new Shape(1, N, P));                            // [1, N, P]
                 int steps = cfg.denoiseSteps();
                 for (int s = 0; s < steps; s++) {
                     float t = 1f - s / (float) steps, tNext = 1f - (s + 1) / (float) steps;
                     try (NDManager sm = m.newSubManager()) {
-                        NDArray xs = sm.create(x, new Shape(1, N, P));
+                        NDArray xs = xa.duplicate();
+                        xs.attach(sm); // the forward pass's temporaries follow their first operand: into sm
                         float[] ts = new float[S];
                         java.util.Arrays.fill(ts, t);
                         if (S == 2) {
@@ -61,22 +64,23 @@ public final class ChunkGenerator {
                         NDArray v = model.velocity(sm, xs, ts, firstFrame, text, ctx, null);
                         if (S == 2) { // classifier-free guidance: v = v_null + w (v_cond - v_null)
                             NDArray vc = v.get(0), vu = v.get(1);
-                            v = vu.add(vc.sub(vu).mul((float) cfg.guidance()));
+                            v = vu.add(vc.sub(vu).mul((float) cfg.guidance())).reshape(1, N, P);
                         }
-                        float[] vf = v.toFloatArray();
-                        for (int i = 0; i < x.length; i++) {
-                            x[i] += (tNext - t) * vf[i];
-                        }
+                        NDArray next = v.mul(tNext - t).add(xa);                     // x + (t' - t) v, as before in Java
+                        next.attach(m);
+                        xa.close();
+                        xa = next;
                     }
                 }
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = Math.max(-1f, Math.min(1f, x[i]));
-                }
+                NDArray clipped = xa.clip(-1f, 1f);
+                xa.close();
+                xa = clipped;
             }
+            float[] x = xa.toFloatArray();                                           // once per chunk: the frames
             // clean pass at t = 0: the chunk's keys and values go to the cache
             List<NDArray[]> kv = new ArrayList<>();
             NDArray[] text1 = S == 1 ? text : new NDArray[] {text[0].get("0:1"), text[1].get("0:1")};
-            model.velocity(m, m.create(x, new Shape(1, N, P)), new float[] {0f}, firstFrame, text1, ctx, kv);
+            model.velocity(m, xa, new float[] {0f}, firstFrame, text1, ctx, kv);
             cache.append(kv, firstFrame, scene);
             return new Result(x, (System.nanoTime() - t0) / 1e6);
         }
@@ -125,10 +129,11 @@ public final class ChunkGenerator {
                 for (int i = 0; i < noise.length; i++) {
                     noise[i] = (float) r.nextGaussian();
                 }
-                float[] x = new float[G * N * P];
+                float[] x0 = new float[G * N * P];
                 for (int g = 0; g < G; g++) {
-                    System.arraycopy(noise, 0, x, g * N * P, N * P);
+                    System.arraycopy(noise, 0, x0, g * N * P, N * P);
                 }
+                NDArray xa = m.create(x0, new Shape(G, N, P));                       // stays on the device
                 int frame = firstFrame + c * cfg.chunkFrames();
                 int steps = cfg.denoiseSteps();
                 float[] ts = new float[G];
@@ -136,23 +141,26 @@ public final class ChunkGenerator {
                     float t = 1f - s / (float) steps, tNext = 1f - (s + 1) / (float) steps;
                     java.util.Arrays.fill(ts, t);
                     try (NDManager sm = m.newSubManager()) {
-                        float[] v = model.velocity(sm, sm.create(x, new Shape(G, N, P)), ts, frame, text, ctx, null)
-                                .toFloatArray();
-                        for (int i = 0; i < x.length; i++) {
-                            x[i] += (tNext - t) * v[i];
-                        }
+                        NDArray xs = xa.duplicate();
+                        xs.attach(sm);
+                        NDArray v = model.velocity(sm, xs, ts, frame, text, ctx, null);
+                        NDArray next = v.mul(tNext - t).add(xa);
+                        next.attach(m);
+                        xa.close();
+                        xa = next;
                     }
                 }
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = Math.max(-1f, Math.min(1f, x[i]));
-                }
+                NDArray clipped = xa.clip(-1f, 1f);
+                xa.close();
+                xa = clipped;
+                float[] x = xa.toFloatArray();                                       // once per chunk
                 for (int g = 0; g < G; g++) {
                     System.arraycopy(x, g * N * P, out[g], c * N * P, N * P);
                 }
                 if (c + 1 < chunks) {
                     List<NDArray[]> kv = new ArrayList<>();
                     java.util.Arrays.fill(ts, 0f);
-                    model.velocity(m, m.create(x, new Shape(G, N, P)), ts, frame, text, ctx, kv);
+                    model.velocity(m, xa, ts, frame, text, ctx, kv);
                     for (int l = 0; l < depth; l++) {
                         for (int w = 0; w < 2; w++) {
                             own[l][w] = own[l][w] == null ? kv.get(l)[w] : own[l][w].concat(kv.get(l)[w], 2);
