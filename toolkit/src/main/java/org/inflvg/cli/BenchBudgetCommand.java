@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
                 + "hybrid score, its components and ms per chunk against K, by kind of scene switch.")
 public final class BenchBudgetCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin HostOptions host;
+
     @Option(names = "--selector", defaultValue = "policy", description = "family: policy, random, attention or text (default ${DEFAULT-VALUE})")
     String family;
     @Option(names = "--budgets", defaultValue = "32,64,128,256,512,full", description = "kept tokens to try, 'full' for full context (default ${DEFAULT-VALUE})")
@@ -70,8 +72,9 @@ public final class BenchBudgetCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
         }
+        host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
-        try (InfLVG lvg = BenchCommand.load(model);
+        try (InfLVG lvg = host.load(model);
              ProgressBar pb = BenchCommand.bar("bench budget", (long) ks.length * sets * seedList.length)) {
             BudgetCard card = BudgetCard.run(lvg, lvg.reward(), eps, family, ks, seedList, pb::stepTo);
             pb.close();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostOptionsTest {
 
     static final String[][] COMMANDS = {{"generate", "--prompt", "A robot jumps on the beach"}, {"demo"}, {"grpo"},
-        {"bench", "csv"}, {"bench", "selectors"}, {"bench", "base"}, {"bench", "speed"}};
+        {"bench", "csv"}, {"bench", "selectors"}, {"bench", "base"}, {"bench", "speed"}, {"bench", "budget"}};
 
     static String[] with(String[] cmd, String... more) {
         String[] all = java.util.Arrays.copyOf(cmd, cmd.length + more.length);
