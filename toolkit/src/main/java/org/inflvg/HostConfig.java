@@ -52,7 +52,7 @@ public record HostConfig(String description, String device, String dtype, String
 
     /** The embedded default: the shipped TinyDiT, reward models and policy from {@code data/}, on the CPU. */
     public static final HostConfig CPU_TINY = new HostConfig("The embedded default: the shipped tiny models on the CPU "
-            + "(what InfLVG.load() uses).", "cpu", "float32", "data/tinydit", "tiny", "data/rewards", "data/policy",
+            + "(what InfLVG.load() uses).", "cpu", "float32", "data/tinydit", null, "data/rewards", "data/policy",
             null, Batch.DEFAULT);
 
     static final List<String> KEYS = List.of("description", "device", "dtype", "model", "size", "rewards", "policy",
@@ -140,9 +140,11 @@ public record HostConfig(String description, String device, String dtype, String
             throw new IllegalArgumentException("host file " + file + ": " + c.getMessage());
         } catch (JsonMappingException e) {
             String where = path(e);
-            throw new IllegalArgumentException("host file " + file + ": "
-                    + (where.isEmpty() ? "" : "key '" + where + "' has a value of the wrong type ("
-                    + e.getOriginalMessage().split("\n")[0] + "); see " + CPU_FILE + " for the form of each key"));
+            String why = e.getOriginalMessage().split("\n")[0];
+            throw new IllegalArgumentException("host file " + file + ": " + (where.isEmpty()
+                    ? "not one JSON object of host keys (" + why + ")"
+                    : "key '" + where + "' has a value of the wrong type (" + why + ")")
+                    + "; see " + CPU_FILE + " for the form of each key");
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("host file " + file + " is not valid JSON (line "
                     + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): "
@@ -251,6 +253,11 @@ public record HostConfig(String description, String device, String dtype, String
     /** This host with other reward and policy folders. */
     public HostConfig withRewardsAndPolicy(String rewardsDir, String policyDir) {
         return new HostConfig(description, device, dtype, model, size, rewardsDir, policyDir, prompts, batch);
+    }
+
+    /** This host with another description. */
+    public HostConfig withDescription(String text) {
+        return new HostConfig(text, device, dtype, model, size, rewards, policy, prompts, batch);
     }
 
     /** This host with an EPS file (null: none). */

@@ -115,7 +115,8 @@ public final class InfLVG implements AutoCloseable {
         }
         Path parent = path.toAbsolutePath().getParent();
         Path beside = parent.resolve("rewards");
-        HostConfig h = HostConfig.CPU_TINY.withModel(path.toAbsolutePath().toString(), null).withRewardsAndPolicy(
+        HostConfig h = HostConfig.CPU_TINY.withDescription("model folder " + path.toAbsolutePath())
+                .withModel(path.toAbsolutePath().toString(), null).withRewardsAndPolicy(
                 Files.isDirectory(beside) ? beside.toString() : HostConfig.CPU_TINY.rewards(),
                 parent.resolve("policy").toString());
         return open(h, path);

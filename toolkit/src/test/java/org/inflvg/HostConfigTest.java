@@ -81,7 +81,8 @@ class HostConfigTest {
         assertBad(dir, "{\"size\": \"huge\"}", "size must be tiny or large", "'huge'");
         assertBad(dir, "{\"model\": \"\"}", "model must be a folder path", "data/model");
         assertBad(dir, "{\"device\": \"cpu\",}", "is not valid JSON", "line 1");
-        assertBad(dir, "{\"device\": \"cpu\"} {}", "host.json", "");
+        assertBad(dir, "{\"device\": \"cpu\"} {}", "not one JSON object of host keys", "Trailing token");
+        assertBad(dir, "[]", "not one JSON object of host keys", "cpu-tiny.json");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> HostConfig.read(dir.resolve("none.json")));
         assertTrue(missing.getMessage().contains("does not exist") && missing.getMessage().contains("data/hosts/"));
@@ -89,7 +90,7 @@ class HostConfigTest {
         Path partial = dir.resolve("partial.json");
         Files.writeString(partial, "{\"batch\": {\"group\": 4}}");
         HostConfig p = HostConfig.read(partial);
-        assertEquals(HostConfig.CPU_TINY.withModel("data/tinydit", null).withBatch(new HostConfig.Batch(4, 8)),
+        assertEquals(HostConfig.CPU_TINY.withBatch(new HostConfig.Batch(4, 8)),
                 new HostConfig(HostConfig.CPU_TINY.description(), p.device(), p.dtype(), p.model(), p.size(),
                         p.rewards(), p.policy(), p.prompts(), p.batch()));
     }
