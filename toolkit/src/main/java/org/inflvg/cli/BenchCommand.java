@@ -34,10 +34,6 @@ public final class BenchCommand implements Runnable {
                 + "(CsVBench, the cross-scene benchmark) or merge (CsVBench shards into one report)");
     }
 
-    static InfLVG load(Path model) {
-        return model == null ? InfLVG.load() : InfLVG.load(model);
-    }
-
     static ProgressBar bar(String name, long max) {
         return new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(500).build();

@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
                 + "replay.gif/.mp4/.png (one row per selector), replay.txt (the table) and replay.json.")
 public final class ReplayCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin HostOptions host;
+
     static final String DEFAULT_SELECTORS = "full,none,window:4,policy:128";
 
     @Option(names = "--prompts", description = "EPS file (JSONL, keys \"0\"..\"N-1\")")
@@ -67,6 +69,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // everything the user typed is checked before the model loads
+        host.check(model);
         if (record != null && (prompts != null || inline != null)) {
             throw new BadInputException("give exactly one of --prompts FILE (with --set N), --prompt \"A ... | A ...\" or "
                     + "--record story.json; a record holds its own prompts");
@@ -87,7 +90,8 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new BadInputException("--scale must be in [1, 32], got " + scale + "; e.g. --scale 8");
         }
         if (rec != null) {
-            Path dirOfModel = model != null ? model : InfLVG.home().resolve("data").resolve("tinydit");
+            Path dirOfModel = model != null ? model : host.host() != null ? host.host().modelDir()
+                    : InfLVG.home().resolve("data").resolve("tinydit");
             if (!java.nio.file.Files.isRegularFile(dirOfModel.resolve("config.json"))) {
                 throw new BadInputException("--model " + dirOfModel + " is not a model folder (no config.json); give "
                         + "the folder of the model that wrote the record: " + rec.modelDir());
@@ -99,9 +103,9 @@ public final class ReplayCommand implements Callable<Integer> {
                         + "folder of the model that wrote it, or regenerate the record with 'inflvg generate'");
             }
         }
-        Path rewards = BenchCommand.Csv.rewardsDir(judge, model);
-        try (InfLVG lvg = BenchCommand.load(model);
-             RewardModels rm = rewards == null ? null : RewardModels.load(rewards)) {
+        Path rewards = BenchCommand.Csv.rewardsDir(judge, model, host.host());
+        try (InfLVG lvg = host.load(model);
+             RewardModels rm = rewards == null ? null : RewardModels.load(rewards, lvg.device())) {
             RewardFunction reward = rm != null ? new HybridReward(rm)
                     : new HybridReward(ColourJudges.colour(lvg.model().config().frameSize()));
             List<ContextSelector> alternatives = Selectors.parseList(selectors);

@@ -25,12 +25,13 @@ public final class TrainCommand implements Runnable {
     @Command(name = "policy", mixinStandardHelpOptions = true,
             description = "Train the amortised context policy with GRPO across the EPS train split. Resumes from --out.")
     public static final class Policy implements Callable<Integer> {
+        @picocli.CommandLine.Mixin HostOptions host;
         @Option(names = "--steps", defaultValue = "200", description = "GRPO updates (default ${DEFAULT-VALUE})")
         int steps;
         @Option(names = "--sets", defaultValue = "200", description = "train-split prompt sets to cycle through")
         int sets;
-        @Option(names = "--group", defaultValue = "8", description = "rollouts per group G")
-        int group;
+        @Option(names = "--group", description = "rollouts per group G (default: the host's batch.group, else 8)")
+        Integer group;
         @Option(names = "--budget", defaultValue = "128", description = "kept tokens K")
         int budget;
         @Option(names = "--lr", defaultValue = "1e-4", description = "learning rate (default ${DEFAULT-VALUE})")
@@ -51,10 +52,11 @@ public final class TrainCommand implements Runnable {
             if (steps < 1 || sets < 1) {
                 throw new BadInputException("--steps and --sets must be at least 1");
             }
+            host.check(model);
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, 2, seed);
-            var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed)
+            var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
                     .withAccumulation(accumulate).withReferenceKl(refKl);
-            try (org.inflvg.InfLVG lvg = BenchCommand.load(model);
+            try (org.inflvg.InfLVG lvg = host.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);
                 var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, lvg.reward(),

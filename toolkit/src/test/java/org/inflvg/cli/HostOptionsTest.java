@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostOptionsTest {
 
     static final String[][] COMMANDS = {{"generate", "--prompt", "A robot jumps on the beach"}, {"demo"}, {"grpo"},
-        {"bench", "csv"}, {"bench", "selectors"}, {"bench", "base"}, {"bench", "speed"}, {"bench", "budget"}};
+        {"bench", "csv"}, {"bench", "selectors"}, {"bench", "base"}, {"bench", "speed"}, {"bench", "budget"},
+        {"replay", "--prompt", "A robot jumps on the beach | A robot spins in space"}, {"train", "policy"}};
 
     static String[] with(String[] cmd, String... more) {
         String[] all = java.util.Arrays.copyOf(cmd, cmd.length + more.length);
@@ -82,5 +83,12 @@ class HostOptionsTest {
         }
         assertEquals(sha[0], sha[1], "the same seed gives the same frames");
         assertNotEquals(sha[0], sha[2], "another seed gives other frames");
+        // the host's model is the one a record is checked against
+        MainTest.Run rep = MainTest.run("replay", "--config", host.toString(), "--record",
+                dir.resolve("gen0/story.json").toString(), "--transition", "1", "--selectors", "none", "--judge", "colour",
+                "--scale", "1", "--out", dir.resolve("rep").toString());
+        assertEquals(0, rep.code(), rep.err());
+        JsonNode r = new ObjectMapper().readTree(dir.resolve("rep/replay.json").toFile());
+        assertTrue(r.get("alternatives").get(0).get("sameAsStory").asBoolean());
     }
 }
