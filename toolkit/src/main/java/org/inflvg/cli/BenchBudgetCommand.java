@@ -57,21 +57,11 @@ public final class BenchBudgetCommand implements Callable<Integer> {
                 throw new BadInputException("--budgets: every K must be at least 1, got " + k);
             }
         }
-        Split sp;
-        try {
-            sp = Split.valueOf(split.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--split must be train, val or test, got '" + split + "'");
-        }
+        Split sp = BenchSelectorsCommand.parseSplit(split);
         if (sets < 1 || sets > 1000 || scenes < 2 || scenes > 9) {
             throw new BadInputException("--sets must be in [1, 1000] and --scenes in [2, 9], got " + sets + " and " + scenes);
         }
-        long[] seedList;
-        try {
-            seedList = Arrays.stream(seeds.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
-        } catch (NumberFormatException e) {
-            throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
-        }
+        long[] seedList = BenchSelectorsCommand.parseSeeds(seeds);
         host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
         try (InfLVG lvg = host.load(model);

@@ -41,24 +41,14 @@ public final class BenchSelectorsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Split sp;
-        try {
-            sp = Split.valueOf(split.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--split must be train, val or test, got '" + split + "'");
-        }
+        Split sp = parseSplit(split);
         if (sets < 1 || sets > 1000) {
             throw new BadInputException("--sets must be in [1, 1000], got " + sets);
         }
         if (scenes < 2 || scenes > 9) {
             throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
         }
-        long[] seedList;
-        try {
-            seedList = Arrays.stream(seeds.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
-        } catch (NumberFormatException e) {
-            throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
-        }
+        long[] seedList = parseSeeds(seeds);
         List<ContextSelector> sels = Selectors.parseList(selectors);
         host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
@@ -75,5 +65,23 @@ public final class BenchSelectorsCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code --split}: train, val or test (any case), else exit 2. */
+    static Split parseSplit(String split) {
+        try {
+            return Split.valueOf(split.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--split must be train, val or test, got '" + split + "'");
+        }
+    }
+
+    /** {@code --seeds}: comma-separated integers, else exit 2. */
+    static long[] parseSeeds(String seeds) {
+        try {
+            return Arrays.stream(seeds.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            throw new BadInputException("--seeds must be comma-separated integers like 0,1,2, got '" + seeds + "'");
+        }
     }
 }

@@ -52,15 +52,7 @@ class GrpoTrainerTest {
     @Test
     void grpoLearnsWhatTheRewardPaysFor() {
         int tpf = CFG.tokensPerFrame();
-        RewardFunction frameZero = group -> {
-            List<RewardFunction.Score> out = new ArrayList<>();
-            for (Selection s : group.selections()) {
-                int[] per = s.keptPerFrame();
-                double share = per[per.length - 1] / (double) s.size();
-                out.add(new RewardFunction.Score(Map.of("lastFrame", share), share));
-            }
-            return out;
-        };
+        RewardFunction frameZero = lastFrameReward();
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
              Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
             story.next();
@@ -90,15 +82,7 @@ class GrpoTrainerTest {
     @Test
     void accumulationAndReferenceKl() {
         int tpf = CFG.tokensPerFrame();
-        RewardFunction lastFrame = group -> {
-            List<RewardFunction.Score> out = new ArrayList<>();
-            for (Selection s : group.selections()) {
-                int[] per = s.keptPerFrame();
-                double share = per[per.length - 1] / (double) s.size();
-                out.add(new RewardFunction.Score(Map.of("lastFrame", share), share));
-            }
-            return out;
-        };
+        RewardFunction lastFrame = lastFrameReward();
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
              Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
             story.next();
@@ -139,6 +123,19 @@ class GrpoTrainerTest {
             assertTrue(loss[1] > loss[0] + 1e-6, "reference KL should add to the loss: " + loss[0] + " vs " + loss[1]);
             assertThrows(IllegalArgumentException.class, () -> base.withEpochs(2).withAccumulation(2));
         }
+    }
+
+    /** Pays each member the share of its kept tokens that lie on the last history frame. */
+    private static RewardFunction lastFrameReward() {
+        return group -> {
+            List<RewardFunction.Score> out = new ArrayList<>();
+            for (Selection s : group.selections()) {
+                int[] per = s.keptPerFrame();
+                double share = per[per.length - 1] / (double) s.size();
+                out.add(new RewardFunction.Score(Map.of("lastFrame", share), share));
+            }
+            return out;
+        };
     }
 
     private static double topKShareOfLastFrame(InfLVG lvg, Story story, ContextPolicy policy) {
