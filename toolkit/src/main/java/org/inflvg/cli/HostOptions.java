@@ -30,13 +30,22 @@ final class HostOptions {
         return host;
     }
 
-    /** Checks what the user typed before any model loads: the file parses, and not both --model and --config. */
+    /**
+     * Checks what the user typed before any model loads or output is printed: the file parses, its device exists on
+     * this machine, and not both --model and --config.
+     */
     void check(Path model) {
         if (model != null && config != null) {
             throw new BadInputException("give --model DIR or --config FILE, not both: the host file names its model "
                     + "(\"model\": \"" + host().model() + "\")");
         }
-        host();
+        if (host() != null) {
+            try {
+                host().djlDevice();
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--config " + config + ": " + e.getMessage());
+            }
+        }
     }
 
     /** Loads --model, else the host of --config, else the embedded default. */
