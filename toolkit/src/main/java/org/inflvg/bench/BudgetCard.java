@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.inflvg.InfLVG;
-import org.inflvg.grpo.RewardFunction;
+import org.inflvg.reward.HybridReward;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.select.Selectors;
 import org.inflvg.world.Eps;
@@ -46,7 +46,7 @@ public final class BudgetCard {
      * Runs the sweep. {@code budgets} are numbers of kept tokens; {@code Integer.MAX_VALUE} stands for full context.
      * {@code progress} counts generated stories.
      */
-    public static BudgetCard run(InfLVG lvg, RewardFunction reward, List<Eps> sets, String family, int[] budgets,
+    public static BudgetCard run(InfLVG lvg, HybridReward reward, List<Eps> sets, String family, int[] budgets,
                                  long[] seeds, IntConsumer progress) {
         if (!FAMILIES.contains(family)) {
             throw new IllegalArgumentException("budget sweeps take a selector family with a budget: " + FAMILIES

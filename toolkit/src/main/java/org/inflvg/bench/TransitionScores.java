@@ -6,6 +6,7 @@ import org.inflvg.InfLVG;
 import org.inflvg.Scene;
 import org.inflvg.Story;
 import org.inflvg.grpo.RewardFunction;
+import org.inflvg.reward.HybridReward;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.video.Video;
 import org.inflvg.world.Eps;
@@ -40,28 +41,20 @@ final class TransitionScores {
     private TransitionScores() {
     }
 
-    static List<Transition> run(InfLVG lvg, RewardFunction reward, Eps eps, long seed, ContextSelector selector) {
+    static List<Transition> run(InfLVG lvg, HybridReward reward, Eps eps, long seed, ContextSelector selector) {
         List<Transition> out = new ArrayList<>();
         try (Story st = lvg.story(eps).seed(seed).selector(selector)) {
             List<Scene> sc = st.all();
             Video history = sc.get(0).video();
             for (int t = 1; t < sc.size(); t++) {
                 Prompt now = Prompt.parse(eps.scenes().get(t)), before = Prompt.parse(eps.scenes().get(t - 1));
-                RewardFunction.Score s = score(reward, sc.get(t).video(), now, history);
+                RewardFunction.Score s = reward.score(List.of(sc.get(t).video()), now, history).get(0);
                 out.add(new Transition(t, Kind.of(before, now), s, sc.get(t).msPerChunk(),
                         sc.get(t).selection() == null ? 0 : sc.get(t).selection().size()));
                 history = history.concat(sc.get(t).video());
             }
         }
         return out;
-    }
-
-    private static RewardFunction.Score score(RewardFunction reward, Video clip, Prompt p, Video history) {
-        if (reward instanceof org.inflvg.reward.HybridReward h) {
-            return h.score(List.of(clip), p, history).get(0);
-        }
-        throw new IllegalArgumentException("transition scores need a HybridReward (it scores against the history), got "
-                + reward);
     }
 
     static double mean(double[] x) {

@@ -49,6 +49,7 @@ public final class BenchSelectorsCommand implements Callable<Integer> {
             throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
         }
         long[] seedList = parseSeeds(seeds);
+        ReplayCommand.checkSelectors("--selectors", selectors, "policy:128,full,none");
         List<ContextSelector> sels = Selectors.parseList(selectors);
         host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);

@@ -375,11 +375,11 @@ public final class RewardModels implements Judge, AutoCloseable {
 
     @Override
     public double identity(Video clip, Video history) {
-        ClipAnalysis c = analyse(List.of(clip)).get(0);
+        List<ClipAnalysis> both = analyse(List.of(clip, pick(history, spread(history.frameCount(), 8)))); // one pass
+        ClipAnalysis c = both.get(0), h = both.get(1);
         if (c.presence() < 0.5) {
             return 0;
         }
-        ClipAnalysis h = analyse(List.of(pick(history, spread(history.frameCount(), 8)))).get(0);
         return crossCosine(c.embeddings(), spread(clip.frameCount(), 8), h.embeddings(),
                 spread(h.embeddings().length, 8));
     }

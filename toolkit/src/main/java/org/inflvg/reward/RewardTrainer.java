@@ -138,26 +138,37 @@ public final class RewardTrainer {
     // ---------------------------------------------------------------- identity encoder
 
     private void trainIdentity(RewardModels models, Listener listener) {
+        identityDone = trainStage("identity", models, models.identityWeights, identityDone, settings.identitySteps(),
+                7919, 1, (m, r) -> contrastiveLoss(models, m, identityBatch(r, ID_BATCH, Split.TRAIN)), listener);
+    }
+
+    /**
+     * One stage's optimiser loop, steps {@code from .. total-1}: AdamW (beta 0.9/0.99, weight decay 1e-4, clip 2) with
+     * warm-up and cosine over the steps to go; step s draws its data from a random source seeded by (seed, s).
+     * Returns the steps done.
+     */
+    private int trainStage(String name, RewardModels models, org.inflvg.model.Weights weights, int from, int total,
+                           long seedMul, long salt, java.util.function.BiFunction<NDManager, SplittableRandom, NDArray> loss,
+                           Listener listener) {
         NDManager root = models.manager();
-        try (AdamW opt = new AdamW(models.identityWeights, root, 0.9, 0.99, 1e-4)) {
-            models.identityWeights.requireGradients();
-            int total = settings.identitySteps(), from = identityDone;
+        int done = from;
+        try (AdamW opt = new AdamW(weights, root, 0.9, 0.99, 1e-4)) {
+            weights.requireGradients();
             for (int step = from; step < total; step++) {
-                SplittableRandom r = new SplittableRandom(settings.seed() * 7919 + step * 0x9E3779B97F4A7C15L + 1);
-                List<Video> views = identityBatch(r, ID_BATCH, Split.TRAIN);
-                double loss;
+                SplittableRandom r = new SplittableRandom(settings.seed() * seedMul + step * 0x9E3779B97F4A7C15L + salt);
+                double value;
                 try (NDManager m = root.newSubManager(); NDScope scope = new NDScope();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = contrastiveLoss(models, m, views);
+                    NDArray l = loss.apply(m, r);
                     gc.backward(l);
-                    loss = l.getFloat();
+                    value = l.getFloat();
                 }
-                double lr = cosine(1e-3, step - from, total - from);
-                opt.update(lr, 2.0);
-                identityDone = step + 1;
-                listener.step("identity", step + 1, total, loss);
+                opt.update(cosine(1e-3, step - from, total - from), 2.0);
+                done = step + 1;
+                listener.step(name, done, total, value);
             }
         }
+        return done;
     }
 
     /** 2 x n frames: views i and n + i show the same individual (different background and action). */
@@ -216,24 +227,8 @@ public final class RewardTrainer {
     // ---------------------------------------------------------------- alignment model
 
     private void trainAlignment(RewardModels models, Listener listener) {
-        NDManager root = models.manager();
-        try (AdamW opt = new AdamW(models.alignmentWeights, root, 0.9, 0.99, 1e-4)) {
-            models.alignmentWeights.requireGradients();
-            int total = settings.alignmentSteps(), from = alignmentDone;
-            for (int step = from; step < total; step++) {
-                SplittableRandom r = new SplittableRandom(settings.seed() * 104729 + step * 0x9E3779B97F4A7C15L + 2);
-                double loss;
-                try (NDManager m = root.newSubManager(); NDScope scope = new NDScope();
-                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = alignmentLoss(models, m, r);
-                    gc.backward(l);
-                    loss = l.getFloat();
-                }
-                opt.update(cosine(1e-3, step - from, total - from), 2.0);
-                alignmentDone = step + 1;
-                listener.step("alignment", step + 1, total, loss);
-            }
-        }
+        alignmentDone = trainStage("alignment", models, models.alignmentWeights, alignmentDone,
+                settings.alignmentSteps(), 104729, 2, (m, r) -> alignmentLoss(models, m, r), listener);
     }
 
     private NDArray alignmentLoss(RewardModels models, NDManager m, SplittableRandom r) {
