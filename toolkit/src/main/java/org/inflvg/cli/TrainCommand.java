@@ -107,7 +107,8 @@ public final class TrainCommand implements Runnable {
                     .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
             System.out.println("training TinyDiT " + size + " for " + steps + " steps into " + out.toAbsolutePath());
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("train base").setInitialMax(steps)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate().build()) {
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate()
+                    .startsFrom(Math.min(steps, BaseTrainer.resumeStep(out)), java.time.Duration.ZERO).build()) {
                 double loss = new BaseTrainer(cfg, s, out).run(log -> {
                     pb.stepTo(log.step());
                     pb.setExtraMessage(String.format("loss %.4f  %.2f s/step%s", log.loss(), log.secondsPerStep(),

@@ -95,6 +95,19 @@ public final class BaseTrainer {
      * Runs until {@code settings.steps()} (resuming if a checkpoint exists) or until the thread is interrupted (then
      * it checkpoints and returns). Returns the mean loss of the last logged window.
      */
+    /**
+     * The step a run into {@code out} resumes from: the step of its checkpoint, or 0 when it has none (progress bars
+     * start there, so their rate and time left are not skewed by the steps done before).
+     */
+    public static long resumeStep(Path out) {
+        Path state = out.resolve("checkpoint").resolve("state.json");
+        if (!Files.isRegularFile(state)) {
+            return 0;
+        }
+        JsonNode step = ModelFiles.read(state).get("step");
+        return step == null ? 0 : step.asLong();
+    }
+
     public double run(Consumer<StepLog> progress) {
         Path ckpt = out.resolve("checkpoint");
         try (NDManager root = NDManager.newBaseManager()) {

@@ -25,6 +25,8 @@ class TrainingTest {
         double first = logs.get(0).loss(), last = logs.get(logs.size() - 1).loss();
         assertTrue(last < 0.8 * first, "loss should fall by 20%: first " + first + " last " + last);
         assertTrue(Files.isRegularFile(dir.resolve("model.bin")));
+        assertEquals(0, BaseTrainer.resumeStep(dir.resolve("nowhere")));
+        assertEquals(60, BaseTrainer.resumeStep(dir), "the checkpoint's step is where a resumed run's progress starts");
         // resume to 80 steps: only 20 more are run
         List<BaseTrainer.StepLog> more = new ArrayList<>();
         new BaseTrainer(MICRO, s.withSteps(80), dir).run(more::add);
