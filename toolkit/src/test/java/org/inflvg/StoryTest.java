@@ -64,6 +64,33 @@ public class StoryTest {
     }
 
     @Test
+    void queryBookkeepingChangesNoPixelAndAttentionNeedsIt() {
+        try (InfLVG lvg = InfLVG.load(dir)) {
+            String kept, dropped;
+            try (Story s = lvg.story(PROMPTS).seed(3).selector(Selectors.attentionScore(16))) {
+                assertTrue(s.cache().keepsQueries(), "queries are kept by default");
+                s.all();
+                kept = s.video().sha256();
+            }
+            try (Story s = lvg.story(PROMPTS).seed(3).selector(Selectors.window(1))) {
+                s.cache().keepQueries(false);
+                s.all();
+                dropped = s.video().sha256();
+                try (NDManager m = NDManager.newBaseManager()) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class,
+                            () -> s.cache().attentionFromLastChunk(8, m));
+                    assertTrue(e.getMessage().contains("keepQueries"), e.getMessage());
+                }
+            }
+            try (Story s = lvg.story(PROMPTS).seed(3).selector(Selectors.window(1))) {
+                s.all();
+                assertEquals(s.video().sha256(), dropped, "keeping queries must not change a single pixel");
+            }
+            assertNotEquals(kept, dropped, "attention:16 ran on kept queries and chose differently from window:1");
+        }
+    }
+
+    @Test
     void chunkStepsAndErrors() {
         try (InfLVG lvg = InfLVG.load(dir); Story s = lvg.story(PROMPTS)) {
             assertNull(s.nextChunk());

@@ -129,6 +129,33 @@ public final class BenchCommand implements Runnable {
                 System.out.printf("scene %d / scene 2 ratio: full %.2fx, %s %.2fx%n", scenes, ms.get(0)[scenes - 1] / ms.get(0)[1],
                         sels.get(1).name(), ms.get(1)[scenes - 1] / ms.get(1)[1]);
                 System.out.printf("whole %d-scene story: full %.1f s, %s %.1f s%n", scenes, total[0], sels.get(1).name(), total[1]);
+                // attention bookkeeping: the clean pass's queries the cache keeps for attention:K and provenance,
+                // against a cache that keeps none; same story, in ABBA order (whichever runs first in a pair pays
+                // for the previous story's garbage), best of 8 each (machines are noisy)
+                double with = Double.MAX_VALUE, without = Double.MAX_VALUE, kept = 0, generating = 0;
+                Eps four = new Eps(0, eps.scenes().subList(0, Math.min(4, scenes)), eps.identity(), null);
+                for (int rep = 0; rep < 8; rep++) {
+                    for (boolean keep : rep % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                        long a = System.nanoTime();
+                        try (Story st = lvg.story(four).selector(sels.get(1))) {
+                            st.cache().keepQueries(keep);
+                            for (Scene sc : st.all()) {
+                                generating += keep ? java.util.Arrays.stream(sc.chunkMillis()).sum() : 0;
+                            }
+                            kept += keep ? st.cache().bookkeepingMillis() : 0;
+                        }
+                        double sec = (System.nanoTime() - a) / 1e9;
+                        if (keep) {
+                            with = Math.min(with, sec);
+                        } else {
+                            without = Math.min(without, sec);
+                        }
+                    }
+                }
+                System.out.printf("attention bookkeeping (queries kept, the default): %.1f ms of %.0f ms generating "
+                        + "(%.2f%%, timed inside the cache); %d-scene story best of 8: %.2f s with, %.2f s without "
+                        + "(%+.1f%%, wall clock, noisy)%n", kept, generating, 100 * kept / generating,
+                        four.scenes().size(), with, without, 100 * (with / without - 1));
                 // GRPO rollouts: a batched group of 8 against one rollout, same transition, same kept-token count
                 try (Story st = lvg.story(new Eps(0, eps.scenes().subList(0, 2), eps.identity(), null))) {
                     st.next();

@@ -24,6 +24,8 @@ public final class KvCache implements AutoCloseable {
     // selector saw at the switch, kept so a snapshot taken at a scene start selects as the story did (one chunk a scene)
     private final java.util.TreeMap<Integer, NDArray[]> queriesAtSceneStart = new java.util.TreeMap<>();
     private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
+    private boolean keepQueries = true;
+    private long bookkeepingNanos;
 
     public KvCache(ModelConfig cfg, NDManager parent) {
         this.cfg = cfg;
@@ -36,6 +38,27 @@ public final class KvCache implements AutoCloseable {
     /** The device the keys and values live on (the model's). */
     public ai.djl.Device device() {
         return manager.getDevice();
+    }
+
+    /**
+     * Whether the cache keeps the queries of each chunk's clean pass (the default). They are what the attention
+     * selector ({@code attention:K}) and the attention columns of {@code Provenance} read; switching this off saves
+     * that bookkeeping (one copy of the chunk's queries per layer) for runs that need neither — {@code inflvg bench
+     * speed} measures what it costs. Takes effect for chunks appended afterwards.
+     */
+    public KvCache keepQueries(boolean keep) {
+        this.keepQueries = keep;
+        return this;
+    }
+
+    /** Milliseconds this cache has spent keeping queries (the attention bookkeeping), for {@code bench speed}. */
+    public double bookkeepingMillis() {
+        return bookkeepingNanos / 1e6;
+    }
+
+    /** Whether the queries of the chunks' clean passes are kept (see {@link #keepQueries(boolean)}). */
+    public boolean keepsQueries() {
+        return keepQueries;
     }
 
     /** Number of cached tokens. */
@@ -108,7 +131,8 @@ public final class KvCache implements AutoCloseable {
             keys[l].set(at, kv.get(l)[0]);
             values[l].set(at, kv.get(l)[1]);
         }
-        if (kv.get(0).length > 2) {
+        if (keepQueries && kv.get(0).length > 2) {
+            long b0 = System.nanoTime();
             if (lastQueries == null) {
                 lastQueries = new NDArray[cfg.depth()];
             }
@@ -124,6 +148,7 @@ public final class KvCache implements AutoCloseable {
                 lastQueries[l] = kv.get(l)[2].duplicate();
                 lastQueries[l].attach(manager);
             }
+            bookkeepingNanos += System.nanoTime() - b0;
         }
         int g = cfg.grid(), tpf = cfg.tokensPerFrame();
         for (int j = 0; j < n; j++) {
@@ -179,6 +204,7 @@ public final class KvCache implements AutoCloseable {
                     + " (use firstTokenOfScene(s))");
         }
         KvCache copy = new KvCache(cfg, parent);
+        copy.keepQueries = keepQueries;
         // room for one more scene up front: a replay then never grows (and copies) the snapshot while it generates
         copy.ensureCapacity(tokens + cfg.tokensPerFrame() * cfg.sceneFrames());
         if (tokens > 0) {
@@ -280,7 +306,9 @@ public final class KvCache implements AutoCloseable {
      */
     public float[] attentionFromLastChunk(int history, NDManager m) {
         if (lastQueries == null || history == 0) {
-            throw new IllegalStateException("no chunk has been written to the cache yet");
+            throw new IllegalStateException(keepQueries ? "no chunk has been written to the cache yet"
+                    : "this cache does not keep queries (keepQueries(false)), so attention cannot be read from it; "
+                            + "keep them (the default) to use attention:K or provenance attention");
         }
         float[] acc = new float[history];
         try (NDManager s = m.newSubManager()) {
