@@ -42,6 +42,10 @@ public final class TrainCommand implements Runnable {
         int accumulate;
         @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
         double refKl;
+        @Option(names = "--history", defaultValue = "1", description = "longest history in scenes: update i trains on "
+                + "the switch into scene 1 + (i / sets) mod N, the earlier scenes generated with the policy's own top-K "
+                + "(default ${DEFAULT-VALUE}: first switches only; 5 covers every switch of a 6-scene CsVBench story)")
+        int history;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", defaultValue = "data/policy", description = "output folder (default ${DEFAULT-VALUE})")
@@ -52,15 +56,19 @@ public final class TrainCommand implements Runnable {
             if (steps < 1 || sets < 1) {
                 throw new BadInputException("--steps and --sets must be at least 1");
             }
+            if (history < 1 || history > 8) {
+                throw new BadInputException("--history must be in [1, 8] scenes, got " + history
+                        + " (1: first switches only; 5: every switch of a 6-scene story)");
+            }
             host.check(model);
-            var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, 2, seed);
+            var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
                     .withAccumulation(accumulate).withReferenceKl(refKl);
             try (org.inflvg.InfLVG lvg = host.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);
                 var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, lvg.reward(),
-                        cfg, eps, steps, out, 10, st -> {
+                        cfg, eps, steps, out, 10, history, st -> {
                             pb.stepTo(st.step());
                             pb.setExtraMessage(String.format("reward %.3f", st.meanReward()));
                         });

@@ -29,9 +29,35 @@ public final class PolicyTraining {
     private PolicyTraining() {
     }
 
-    /** Amortised training into {@code out} (policy.json, policy.bin, state, logs); resumes. Returns the last step. */
+    /** Amortised training on every set's first scene switch; see the overload with {@code history}. */
     public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
                                      List<Eps> sets, int steps, Path out, int checkpointEvery, Consumer<GrpoStep> progress) {
+        return amortised(lvg, policy, reward, cfg, sets, steps, out, checkpointEvery, 1, progress);
+    }
+
+    /**
+     * Amortised training into {@code out} (policy.json, policy.bin, state, logs); resumes. Returns the last step.
+     *
+     * <p>Update {@code i} uses prompt set {@code i mod sets} at scene switch {@code h = 1 + (i / sets) mod history}
+     * (for {@code history} 1, always the first switch; so each set meets every history length in turn): the first
+     * {@code h} scenes are generated with the policy's own deterministic top-K as it stands, as it will be used, and
+     * the update is made on the switch into scene {@code h}. Longer histories (several old backgrounds, the subject
+     * in several scenes, a K that is a smaller share of the candidates) are what a policy meets at the later switches
+     * of a long story; a policy trained on first switches only has never seen them. Every set needs at least
+     * {@code history + 1} scenes.
+     */
+    public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
+                                     List<Eps> sets, int steps, Path out, int checkpointEvery, int history,
+                                     Consumer<GrpoStep> progress) {
+        if (history < 1) {
+            throw new IllegalArgumentException("history must be at least 1 scene, got " + history);
+        }
+        for (Eps e : sets) {
+            if (e.scenes().size() < history + 1) {
+                throw new IllegalArgumentException("prompt set " + e.index() + " has " + e.scenes().size()
+                        + " scenes; a history of " + history + " needs " + (history + 1));
+            }
+        }
         GrpoStep last = null;
         long start = 0;
         Path state = out.resolve("state.json");
@@ -47,10 +73,13 @@ public final class PolicyTraining {
                     break;
                 }
                 Eps e = sets.get((int) (i % sets.size()));
+                int h = 1 + (int) ((i / sets.size()) % history);
                 double topK;
-                try (Story story = lvg.story(new Eps(e.index(), e.scenes().subList(0, 2), e.identity(), e.split()))
-                        .seed(i)) {
-                    story.next();
+                try (Story story = lvg.story(new Eps(e.index(), e.scenes().subList(0, h + 1), e.identity(), e.split()))
+                        .seed(i).selector(new PolicySelector(policy, policy.config().budget(), false))) {
+                    for (int s = 0; s < h; s++) {
+                        story.next();
+                    }
                     last = t.step(story);
                     topK = t.evaluate(story).total();
                 }

@@ -126,7 +126,7 @@ class GrpoTrainerTest {
     }
 
     /** Pays each member the share of its kept tokens that lie on the last history frame. */
-    private static RewardFunction lastFrameReward() {
+    static RewardFunction lastFrameReward() {
         return group -> {
             List<RewardFunction.Score> out = new ArrayList<>();
             for (Selection s : group.selections()) {

@@ -1,0 +1,98 @@
+package org.inflvg.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.inflvg.InfLVG;
+import org.inflvg.Story;
+import org.inflvg.TestModels;
+import org.inflvg.policy.ContextPolicy;
+import org.inflvg.policy.PolicyConfig;
+import org.inflvg.policy.PolicySelector;
+import org.inflvg.select.Selection;
+import org.inflvg.select.SelectionRequest;
+import org.inflvg.world.Eps;
+import org.inflvg.world.EpsGenerator;
+import org.inflvg.world.Split;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Amortised training over several history lengths: which switch each update uses, resume, and that it learns. */
+class PolicyTrainingTest {
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void randomModel() {
+        TestModels.saveRandom(dir);
+    }
+
+    static List<Integer> scenesOfUpdates(Path log) throws Exception {
+        List<Integer> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(log)) {
+            JsonNode row = json.readTree(line);
+            if (row.get("kind").asText().equals("scalars")) {
+                out.add(row.get("scene").asInt());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void historiesCycleResumeAndTheLaterSwitchIsLearned(@TempDir Path out) throws Exception {
+        int tpf = TestModels.SMALL.tokensPerFrame();
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 2, 3, 0);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-2);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf), pm, 3);
+            double before = lastFrameShareAtSecondSwitch(lvg, policy, sets.get(0));
+            PolicyTraining.amortised(lvg, policy, GrpoTrainerTest.lastFrameReward(), cfg, sets, 4, out, 2, 2, st -> { });
+            // update i: set i mod 2, switch into scene 1 + (i / 2) mod 2
+            assertEquals(List.of(1, 1, 2, 2), scenesOfUpdates(out.resolve("grpo-log.jsonl")));
+            assertTrue(Files.isRegularFile(out.resolve("policy.bin")));
+            // resume: asking for 24 runs only the 20 missing updates, continuing the cycle
+            PolicyTraining.amortised(lvg, policy, GrpoTrainerTest.lastFrameReward(), cfg, sets, 24, out, 2, 2, st -> { });
+            List<Integer> scenes = scenesOfUpdates(out.resolve("grpo-log.jsonl"));
+            assertEquals(24, scenes.size());
+            assertEquals(List.of(1, 1, 2, 2), scenes.subList(4, 8));
+            double after = lastFrameShareAtSecondSwitch(lvg, policy, sets.get(0));
+            assertTrue(after > before + 0.3, "at the second switch (two scenes of history) the top-K share of the last "
+                    + "history frame should rise: " + before + " -> " + after);
+        }
+    }
+
+    @Test
+    void setsTooShortForTheHistoryAreRefused(@TempDir Path out) {
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 1, 2, 0);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(TestModels.SMALL).withBudget(8), pm, 3);
+            var e = assertThrows(IllegalArgumentException.class, () -> PolicyTraining.amortised(lvg, policy,
+                    GrpoTrainerTest.lastFrameReward(), GrpoConfig.DEFAULT, sets, 2, out, 2, 2, st -> { }));
+            assertTrue(e.getMessage().contains("needs 3"), e.getMessage());
+        }
+    }
+
+    /** Share of the policy's deterministic top-K on the last history frame, at the switch into scene 2. */
+    static double lastFrameShareAtSecondSwitch(InfLVG lvg, ContextPolicy policy, Eps eps) {
+        PolicySelector top = new PolicySelector(policy, policy.config().budget(), false);
+        try (Story story = lvg.story(eps).seed(5).selector(top)) {
+            story.next();
+            story.next();
+            Selection s = top.select(new SelectionRequest(lvg.model(), story.cache(), story.cache().size(),
+                    eps.scenes().get(2), SelectionRequest.subjectOf(eps.scenes().get(2)), 2, 0));
+            int[] per = s.keptPerFrame();
+            return per[per.length - 1] / (double) s.size();
+        }
+    }
+}
