@@ -43,7 +43,7 @@ public final class TrainCommand implements Runnable {
         @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
         double refKl;
         @Option(names = "--history", defaultValue = "1", description = "longest history in scenes: update i trains on "
-                + "the switch into scene 1 + (i / sets) mod N, the earlier scenes generated with the policy's own top-K "
+                + "the switch into scene 1 + (i + i / sets) mod N, the earlier scenes generated with the policy's own top-K "
                 + "(default ${DEFAULT-VALUE}: first switches only; 5 covers every switch of a 6-scene CsVBench story)")
         int history;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")

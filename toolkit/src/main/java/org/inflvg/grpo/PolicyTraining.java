@@ -38,8 +38,9 @@ public final class PolicyTraining {
     /**
      * Amortised training into {@code out} (policy.json, policy.bin, state, logs); resumes. Returns the last step.
      *
-     * <p>Update {@code i} uses prompt set {@code i mod sets} at scene switch {@code h = 1 + (i / sets) mod history}
-     * (for {@code history} 1, always the first switch; so each set meets every history length in turn): the first
+     * <p>Update {@code i} uses prompt set {@code i mod sets} at scene switch {@code h = 1 + (i + i / sets) mod history}
+     * (for {@code history} 1, always the first switch; otherwise history lengths take turns from one update to the
+     * next, shifted by one at every pass through the sets, so that each set meets every length): the first
      * {@code h} scenes are generated with the policy's own deterministic top-K as it stands, as it will be used, and
      * the update is made on the switch into scene {@code h}. Longer histories (several old backgrounds, the subject
      * in several scenes, a K that is a smaller share of the candidates) are what a policy meets at the later switches
@@ -73,7 +74,7 @@ public final class PolicyTraining {
                     break;
                 }
                 Eps e = sets.get((int) (i % sets.size()));
-                int h = 1 + (int) ((i / sets.size()) % history);
+                int h = 1 + (int) ((i + i / sets.size()) % history);
                 double topK;
                 try (Story story = lvg.story(new Eps(e.index(), e.scenes().subList(0, h + 1), e.identity(), e.split()))
                         .seed(i).selector(new PolicySelector(policy, policy.config().budget(), false))) {

@@ -56,19 +56,19 @@ class PolicyTrainingTest {
         GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-2);
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
             ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf), pm, 3);
-            double before = lastFrameShareAtSecondSwitch(lvg, policy, sets.get(0));
-            PolicyTraining.amortised(lvg, policy, GrpoTrainerTest.lastFrameReward(), cfg, sets, 4, out, 2, 2, st -> { });
-            // update i: set i mod 2, switch into scene 1 + (i / 2) mod 2
-            assertEquals(List.of(1, 1, 2, 2), scenesOfUpdates(out.resolve("grpo-log.jsonl")));
+            double before = frameOneShareAtSecondSwitch(lvg, policy, sets.get(0));
+            PolicyTraining.amortised(lvg, policy, frameOneReward(), cfg, sets, 4, out, 2, 2, st -> { });
+            // update i: set i mod 2, switch into scene 1 + (i + i / 2) mod 2: each set meets both histories
+            assertEquals(List.of(1, 2, 2, 1), scenesOfUpdates(out.resolve("grpo-log.jsonl")));
             assertTrue(Files.isRegularFile(out.resolve("policy.bin")));
             // resume: asking for 24 runs only the 20 missing updates, continuing the cycle
-            PolicyTraining.amortised(lvg, policy, GrpoTrainerTest.lastFrameReward(), cfg, sets, 24, out, 2, 2, st -> { });
+            PolicyTraining.amortised(lvg, policy, frameOneReward(), cfg, sets, 24, out, 2, 2, st -> { });
             List<Integer> scenes = scenesOfUpdates(out.resolve("grpo-log.jsonl"));
             assertEquals(24, scenes.size());
-            assertEquals(List.of(1, 1, 2, 2), scenes.subList(4, 8));
-            double after = lastFrameShareAtSecondSwitch(lvg, policy, sets.get(0));
-            assertTrue(after > before + 0.3, "at the second switch (two scenes of history) the top-K share of the last "
-                    + "history frame should rise: " + before + " -> " + after);
+            assertEquals(List.of(1, 2, 2, 1), scenes.subList(4, 8));
+            double after = frameOneShareAtSecondSwitch(lvg, policy, sets.get(0));
+            assertTrue(after > before + 0.3, "at the second switch (two scenes of history) the top-K share of frame 1 "
+                    + "should rise: " + before + " -> " + after);
         }
     }
 
@@ -78,21 +78,35 @@ class PolicyTrainingTest {
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
             ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(TestModels.SMALL).withBudget(8), pm, 3);
             var e = assertThrows(IllegalArgumentException.class, () -> PolicyTraining.amortised(lvg, policy,
-                    GrpoTrainerTest.lastFrameReward(), GrpoConfig.DEFAULT, sets, 2, out, 2, 2, st -> { }));
+                    frameOneReward(), GrpoConfig.DEFAULT, sets, 2, out, 2, 2, st -> { }));
             assertTrue(e.getMessage().contains("needs 3"), e.getMessage());
         }
     }
 
-    /** Share of the policy's deterministic top-K on the last history frame, at the switch into scene 2. */
-    static double lastFrameShareAtSecondSwitch(InfLVG lvg, ContextPolicy policy, Eps eps) {
+    /**
+     * Pays for keeping tokens of frame 1 (scene 0's second frame): the same target at every history length, and one an
+     * untrained policy misses (its top-K is the first K tokens, all of frame 0).
+     */
+    static RewardFunction frameOneReward() {
+        return group -> {
+            List<RewardFunction.Score> out = new ArrayList<>();
+            for (Selection s : group.selections()) {
+                double share = s.keptPerFrame()[1] / (double) s.size();
+                out.add(new RewardFunction.Score(java.util.Map.of("frameOne", share), share));
+            }
+            return out;
+        };
+    }
+
+    /** Share of the policy's deterministic top-K on frame 1, at the switch into scene 2. */
+    static double frameOneShareAtSecondSwitch(InfLVG lvg, ContextPolicy policy, Eps eps) {
         PolicySelector top = new PolicySelector(policy, policy.config().budget(), false);
         try (Story story = lvg.story(eps).seed(5).selector(top)) {
             story.next();
             story.next();
             Selection s = top.select(new SelectionRequest(lvg.model(), story.cache(), story.cache().size(),
                     eps.scenes().get(2), SelectionRequest.subjectOf(eps.scenes().get(2)), 2, 0));
-            int[] per = s.keptPerFrame();
-            return per[per.length - 1] / (double) s.size();
+            return s.keptPerFrame()[1] / (double) s.size();
         }
     }
 }
