@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code inflvg bench selectors}: the hybrid reward of every selector on a split's prompt sets, mean +- 95%. */
 @Command(name = "selectors", mixinStandardHelpOptions = true,
         description = "Compare selectors on the hybrid reward of generated scene transitions (same noise for all), "
-                + "mean +- 95% interval over sets x seeds, with the paired difference to the first selector.")
+                + "mean +- 95%% interval over sets x seeds, with the paired difference to the first selector.")
 public final class BenchSelectorsCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin HostOptions host;
