@@ -96,6 +96,10 @@ public final class TrainCommand implements Runnable {
         double lr;
         @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
         int checkpointEvery;
+        @Option(names = "--samples-every", defaultValue = "250", description = "write a sample sheet (PNG: continuation, "
+                + "scene switch, formation from noise; fixed prompts and noise) to <out>/samples every N steps, at a "
+                + "checkpoint; 0: never (default ${DEFAULT-VALUE})")
+        int samplesEvery;
         @Option(names = "--size", defaultValue = "tiny",
                 description = "model size: tiny (the shipped one), large (64x64 frames, width 256, 8 blocks: for a GPU "
                         + "host, data/hosts/gpu-large.json) or micro (a very small one for tests)")
@@ -109,6 +113,10 @@ public final class TrainCommand implements Runnable {
                 case "micro" -> ModelConfig.TINY.withWidth(32, 1, 2);
                 default -> throw new BadInputException("--size must be tiny, large or micro, got '" + size + "'");
             };
+            if (samplesEvery < 0 || (samplesEvery > 0 && checkpointEvery > 0 && samplesEvery % checkpointEvery != 0)) {
+                throw new BadInputException("--samples-every must be 0 (never) or a multiple of --checkpoint-every ("
+                        + checkpointEvery + "), got " + samplesEvery + "; samples are drawn at checkpoints");
+            }
             // a large run never lands in the shipped tiny model's folder by default
             Path out = this.out != null ? this.out : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
             BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
@@ -117,7 +125,11 @@ public final class TrainCommand implements Runnable {
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("train base").setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate()
                     .startsFrom(Math.min(steps, BaseTrainer.resumeStep(out)), java.time.Duration.ZERO).build()) {
-                double loss = new BaseTrainer(cfg, s, out).run(log -> {
+                BaseTrainer trainer = new BaseTrainer(cfg, s, out);
+                if (samplesEvery > 0) {
+                    trainer.onCheckpoint(samplesEvery, (st, ema) -> org.inflvg.TrainingSamples.write(ema, out, st));
+                }
+                double loss = trainer.run(log -> {
                     pb.stepTo(log.step());
                     pb.setExtraMessage(String.format("loss %.4f  %.2f s/step%s", log.loss(), log.secondsPerStep(),
                             log.skippedSteps() > 0 ? "  skipped " + log.skippedSteps() : ""));

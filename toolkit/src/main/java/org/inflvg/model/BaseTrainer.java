@@ -108,6 +108,34 @@ public final class BaseTrainer {
         return step == null ? 0 : step.asLong();
     }
 
+    /**
+     * Calls {@code hook} with the step and the EMA model (the weights the run ships) after every checkpoint whose step
+     * is a multiple of {@code every}, and after the last step; {@code inflvg train base} writes sample sheets with it
+     * ({@code org.inflvg.TrainingSamples}). A hook that throws is reported on stderr and does not stop training.
+     */
+    public BaseTrainer onCheckpoint(int every, java.util.function.BiConsumer<Long, TinyDiT> hook) {
+        if (every < 1) {
+            throw new IllegalArgumentException("every must be at least 1 step, got " + every);
+        }
+        this.hookEvery = every;
+        this.hook = hook;
+        return this;
+    }
+
+    private int hookEvery = Integer.MAX_VALUE;
+    private java.util.function.BiConsumer<Long, TinyDiT> hook;
+
+    private void runHook(long step, TinyDiT ema) {
+        if (hook == null || (step % hookEvery != 0 && step != settings.steps())) {
+            return;
+        }
+        try {
+            hook.accept(step, ema);
+        } catch (RuntimeException e) {
+            System.err.println("train base: the checkpoint hook failed at step " + step + " (training goes on): " + e);
+        }
+    }
+
     public double run(Consumer<StepLog> progress) {
         Path ckpt = out.resolve("checkpoint");
         try (NDManager root = NDManager.newBaseManager()) {
@@ -166,6 +194,7 @@ public final class BaseTrainer {
                 }
                 if (step % settings.checkpointEvery() == 0 || step == settings.steps()) {
                     checkpoint(model, ema, opt, step, lastMean);
+                    runHook(step, ema);
                 }
             }
             if (step % settings.checkpointEvery() != 0 && step != settings.steps()) {

@@ -20,7 +20,19 @@ class TrainingTest {
         BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(60).withBatch(4).withCheckpointEvery(30)
                 .withLr(3e-3, 5);
         List<BaseTrainer.StepLog> logs = new ArrayList<>();
-        new BaseTrainer(MICRO, s, dir).run(logs::add);
+        List<Long> hooked = new ArrayList<>();
+        List<String> sheets = new ArrayList<>();
+        new BaseTrainer(MICRO, s, dir).onCheckpoint(30, (step, ema) -> {
+            hooked.add(step);
+            Path png = org.inflvg.TrainingSamples.write(ema, dir, step);
+            assertTrue(Files.isRegularFile(png), png.toString());
+            sheets.add(org.inflvg.TrainingSamples.sheet(ema).sha256());
+            assertEquals(sheets.get(sheets.size() - 1), org.inflvg.TrainingSamples.sheet(ema).sha256(),
+                    "a sheet depends on the weights only");
+        }).run(logs::add);
+        assertEquals(List.of(30L, 60L), hooked, "samples at every 30th step's checkpoint and at the end");
+        assertTrue(!sheets.get(0).equals(sheets.get(1)), "the sheets of two steps must differ (the weights did)");
+        assertTrue(Files.isRegularFile(dir.resolve("samples/step-000060.png")));
         assertEquals(6, logs.size());
         double first = logs.get(0).loss(), last = logs.get(logs.size() - 1).loss();
         assertTrue(last < 0.8 * first, "loss should fall by 20%: first " + first + " last " + last);
