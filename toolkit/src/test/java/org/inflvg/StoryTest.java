@@ -91,6 +91,21 @@ public class StoryTest {
     }
 
     @Test
+    void aPolicyFromAFolderKeepsItsWordAsName(@TempDir Path other) {
+        try (InfLVG lvg = InfLVG.load(dir)) {
+            lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(CFG).withBudget(8), 5).save(other);
+            var sels = Selectors.parseList("policy:8@" + other + ",policy:8");
+            assertEquals(List.of("policy:8@" + other, "policy:8"), sels.stream().map(x -> x.name()).toList(),
+                    "two policies must be told apart (CsVBench keys its cells by name)");
+            try (Story s = lvg.story(PROMPTS).seed(1).selector(sels.get(0))) {
+                s.next();
+                s.next();
+                assertEquals("policy:8@" + other, s.scenes().get(1).selection().selector());
+            }
+        }
+    }
+
+    @Test
     void chunkStepsAndErrors() {
         try (InfLVG lvg = InfLVG.load(dir); Story s = lvg.story(PROMPTS)) {
             assertNull(s.nextChunk());

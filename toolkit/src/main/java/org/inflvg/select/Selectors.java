@@ -111,7 +111,12 @@ public final class Selectors {
                     throw new IllegalArgumentException("policy K must be at least 1, got " + k);
                 }
                 String dir = at < 0 ? null : rest.substring(at + 1);
-                return policyFactory != null ? policyFactory.apply(k, dir) : deferredPolicy(w, k, dir);
+                if (policyFactory == null) {
+                    return deferredPolicy(w, k, dir);
+                }
+                ContextSelector p = policyFactory.apply(k, dir);
+                // a policy from a folder keeps the word as its name, so that two policies can be compared side by side
+                return dir == null ? p : renamed(w, p);
             }
             if (w.startsWith("sink:")) {
                 String[] p = w.substring(5).split("\\+");
@@ -124,6 +129,26 @@ public final class Selectors {
     }
 
     private static java.util.function.BiFunction<Integer, String, ContextSelector> policyFactory;
+
+    /** {@code s} under another name (its selections carry the name too). */
+    private static ContextSelector renamed(String name, ContextSelector s) {
+        return new ContextSelector() {
+            @Override
+            public Selection select(SelectionRequest r) {
+                return s.select(r).named(name);
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
 
     /** "policy:K" parsed before a model is loaded: resolved through the registered factory when first used. */
     private static ContextSelector deferredPolicy(String word, int k, String dir) {
@@ -139,7 +164,8 @@ public final class Selectors {
                     }
                     resolved = policyFactory.apply(k, dir);
                 }
-                return resolved.select(r);
+                Selection s = resolved.select(r);
+                return dir == null ? s : s.named(word);
             }
 
             @Override
