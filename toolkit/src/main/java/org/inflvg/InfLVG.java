@@ -7,7 +7,7 @@ import org.inflvg.grpo.GrpoConfig;
 import org.inflvg.grpo.GrpoTrainer;
 import org.inflvg.grpo.RewardFunction;
 import org.inflvg.model.ModelFiles;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 import org.inflvg.policy.ContextPolicy;
 import org.inflvg.policy.PolicyConfig;
 import org.inflvg.policy.PolicySelector;
@@ -30,7 +30,7 @@ import org.inflvg.world.Eps;
 public final class InfLVG implements AutoCloseable {
 
     private final NDManager manager;
-    private final TinyDiT model;
+    private final VideoModel model;
     private final Path modelDir;
     private final HostConfig host;
     private final String checksum;
@@ -38,12 +38,12 @@ public final class InfLVG implements AutoCloseable {
     private org.inflvg.reward.RewardModels rewards;
     private final java.util.function.BiFunction<Integer, String, org.inflvg.select.ContextSelector> policyFactory;
 
-    private InfLVG(NDManager manager, TinyDiT model, Path modelDir, HostConfig host) {
+    private InfLVG(NDManager manager, VideoModel model, Path modelDir, HostConfig host) {
         this.manager = manager;
         this.model = model;
         this.modelDir = modelDir;
         this.host = host;
-        this.checksum = ModelFiles.checksum(modelDir);
+        this.checksum = model.checksum();
         this.policyFactory = (k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false);
         Selectors.registerPolicy(policyFactory);
     }
@@ -147,7 +147,7 @@ public final class InfLVG implements AutoCloseable {
     private static InfLVG open(HostConfig host, Path modelDir) {
         NDManager m = NDManager.newBaseManager(host.djlDevice());
         try {
-            TinyDiT model = ModelFiles.load(modelDir, m);
+            VideoModel model = ModelFiles.load(modelDir, m);
             if (host.namedConfig() != null && !host.namedConfig().equals(model.config())) {
                 model.close();
                 throw new IllegalArgumentException("model folder " + modelDir + " holds " + model.config()
@@ -179,7 +179,8 @@ public final class InfLVG implements AutoCloseable {
                 + Path.of("").toAbsolutePath() + "; set -Dinflvg.home=/path/to/checkout");
     }
 
-    public TinyDiT model() {
+    /** The video model (the embedded TinyDiT). */
+    public VideoModel model() {
         return model;
     }
 
