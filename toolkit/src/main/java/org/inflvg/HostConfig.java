@@ -38,8 +38,9 @@ import org.inflvg.model.ModelConfig;
  * @param dtype       {@code float32}; {@code bfloat16} is accepted on a GPU device only (and not run yet)
  * @param model       model folder (config.json + model.bin), or for {@code modelKind} {@code torchscript} the
  *                    {@code .pt} file (with its {@code .json} beside it)
- * @param modelKind   {@code tinydit} (a TinyDiT folder, run in Java) or {@code torchscript} (a TorchScript module run by
- *                    DJL's PyTorch engine, {@code model.TorchScriptVideoModel}, e.g. made by tools/export_tinydit.py)
+ * @param modelKind   {@code tinydit} (a TinyDiT folder, run in Java) or {@code torchscript} (a TorchScript module
+ *                    run by DJL's PyTorch engine, {@code model.TorchScriptVideoModel}, e.g. from
+ *                    tools/export_tinydit.py)
  * @param size        the named TinyDiT configuration the folder must hold ({@code tiny}, {@code large}), or null
  *                    for whatever it holds; names the training command when the folder is missing
  * @param rewards     reward model folder
@@ -276,7 +277,8 @@ public record HostConfig(String description, String device, String dtype, String
 
     /** This host with other reward and policy folders. */
     public HostConfig withRewardsAndPolicy(String rewardsDir, String policyDir) {
-        return new HostConfig(description, device, dtype, model, modelKind, size, rewardsDir, policyDir, prompts, batch);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewardsDir, policyDir, prompts,
+                batch);
     }
 
     /** This host with another description. */

@@ -189,7 +189,7 @@ public final class InfLVG implements AutoCloseable {
                 + Path.of("").toAbsolutePath() + "; set -Dinflvg.home=/path/to/checkout");
     }
 
-    /** The video model: {@code TinyDiT}, or a {@link TorchScriptVideoModel} for a host with {@code "modelKind": "torchscript"}. */
+    /** The video model: TinyDiT, or a {@link TorchScriptVideoModel} for a {@code "modelKind": "torchscript"} host. */
     public VideoModel model() {
         return model;
     }

@@ -160,7 +160,7 @@ public final class TorchScriptVideoModel implements VideoModel {
         return file;
     }
 
-    /** SHA-256 of the model the file was exported from (its JSON's {@code source.sha256}), or null when not recorded. */
+    /** SHA-256 of the model the file was exported from (its JSON's {@code source.sha256}), or null if not recorded. */
     public String sourceChecksum() {
         String s = source.path("sha256").asText("");
         return s.isEmpty() ? null : s;

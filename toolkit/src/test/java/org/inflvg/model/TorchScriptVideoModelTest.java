@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.inflvg.InfLVG;
+import org.inflvg.select.Selectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,7 +169,7 @@ class TorchScriptVideoModelTest {
             try (InfLVG lvg = which == 0 ? InfLVG.load() : InfLVG.load(host)) {
                 assertEquals(which == 0 ? "tinydit" : "torchscript:tinydit-ts.pt", lvg.model().name());
                 for (int i = 0; i < selectors.length; i++) {
-                    try (var story = lvg.story(prompts).seed(3).selector(org.inflvg.select.Selectors.parse(selectors[i]))) {
+                    try (var story = lvg.story(prompts).seed(3).selector(Selectors.parse(selectors[i]))) {
                         story.all();
                         sha[which][i] = story.video().sha256();
                         for (var scene : story.scenes()) {
@@ -208,7 +209,8 @@ class TorchScriptVideoModelTest {
 
     /**
      * Many chunks through the TorchScript model leave native memory flat: every call's arguments and results are freed
-     * (a leaked result alone would be 24 kB a call, over 1 MB a story of 12 chunks; a leaked cache pass 0.8 MB a chunk).
+     * (a leaked result alone would be 24 kB a call, over 1 MB a story of 12 chunks; a leaked cache pass 0.8 MB a
+     * chunk).
      */
     @Test
     void nativeMemoryStaysFlatOverManyChunks() throws Exception {
@@ -216,7 +218,7 @@ class TorchScriptVideoModelTest {
             long base = 0;
             for (int i = 0; i < 16; i++) {
                 try (var story = lvg.story("A cat jumps on the beach | A cat spins in space | A cat waves in the room")
-                        .seed(i).selector(org.inflvg.select.Selectors.parse(i % 2 == 0 ? "full" : "random:128"))) {
+                        .seed(i).selector(Selectors.parse(i % 2 == 0 ? "full" : "random:128"))) {
                     story.all();
                 }
                 if (i == 3) {
