@@ -25,6 +25,7 @@ import org.inflvg.model.ModelConfig;
  * <pre>{@code
  * { "device": "cpu", "dtype": "float32", "model": "data/tinydit", "rewards": "data/rewards",
  *   "policy": "data/policy", "batch": { "group": 8, "train": 8 } }
+ * { "device": "cpu", "model": "data/external/tinydit-ts.pt", "modelKind": "torchscript" }
  * }</pre>
  *
  * <p>Reading is strict: an unknown key or an impossible value is an {@link IllegalArgumentException} whose message
@@ -35,7 +36,11 @@ import org.inflvg.model.ModelConfig;
  * @param description free text shown nowhere but in the file (what this host is for)
  * @param device      {@code cpu}, {@code gpu} (GPU 0) or {@code gpu:N}
  * @param dtype       {@code float32}; {@code bfloat16} is accepted on a GPU device only (and not run yet)
- * @param model       model folder (config.json + model.bin)
+ * @param model       model folder (config.json + model.bin), or for {@code modelKind} {@code torchscript} the
+ *                    {@code .pt} file (with its {@code .json} beside it)
+ * @param modelKind   {@code tinydit} (a TinyDiT folder, run in Java) or {@code torchscript} (a TorchScript module
+ *                    run by DJL's PyTorch engine, {@code model.TorchScriptVideoModel}, e.g. from
+ *                    tools/export_tinydit.py)
  * @param size        the named TinyDiT configuration the folder must hold ({@code tiny}, {@code large}), or null
  *                    for whatever it holds; names the training command when the folder is missing
  * @param rewards     reward model folder
@@ -44,19 +49,22 @@ import org.inflvg.model.ModelConfig;
  * @param batch       batch sizes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record HostConfig(String description, String device, String dtype, String model, String size, String rewards,
-                         String policy, String prompts, Batch batch) {
+public record HostConfig(String description, String device, String dtype, String model, String modelKind, String size,
+                         String rewards, String policy, String prompts, Batch batch) {
 
     /** The CPU configuration every GPU error points to (a path in the checkout). */
     public static final String CPU_FILE = "data/hosts/cpu-tiny.json";
 
     /** The embedded default: the shipped TinyDiT, reward models and policy from {@code data/}, on the CPU. */
     public static final HostConfig CPU_TINY = new HostConfig("The embedded default: the shipped tiny models on the CPU "
-            + "(what InfLVG.load() uses).", "cpu", "float32", "data/tinydit", null, "data/rewards", "data/policy",
-            null, Batch.DEFAULT);
+            + "(what InfLVG.load() uses).", "cpu", "float32", "data/tinydit", "tinydit", null, "data/rewards",
+            "data/policy", null, Batch.DEFAULT);
 
-    static final List<String> KEYS = List.of("description", "device", "dtype", "model", "size", "rewards", "policy",
-            "prompts", "batch");
+    /** The model kinds a host file may name. */
+    public static final String TINYDIT = "tinydit", TORCHSCRIPT = "torchscript";
+
+    static final List<String> KEYS = List.of("description", "device", "dtype", "model", "modelKind", "size", "rewards",
+            "policy", "prompts", "batch");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -90,6 +98,7 @@ public record HostConfig(String description, String device, String dtype, String
         device = device == null ? "cpu" : device.trim().toLowerCase(java.util.Locale.ROOT);
         dtype = dtype == null ? "float32" : dtype.trim().toLowerCase(java.util.Locale.ROOT);
         model = model == null ? "data/tinydit" : model;
+        modelKind = modelKind == null ? TINYDIT : modelKind.trim().toLowerCase(java.util.Locale.ROOT);
         rewards = rewards == null ? "data/rewards" : rewards;
         policy = policy == null ? "data/policy" : policy;
         batch = batch == null ? Batch.DEFAULT : batch;
@@ -106,6 +115,12 @@ public record HostConfig(String description, String device, String dtype, String
                     + kv[0] + "\" (relative to the checkout)");
         }
         check(prompts == null || !prompts.isBlank(), "prompts must be an EPS file path or left out, got an empty string");
+        check(modelKind.equals(TINYDIT) || modelKind.equals(TORCHSCRIPT), "modelKind must be tinydit (a model folder) "
+                + "or torchscript (a .pt file, e.g. from tools/export_tinydit.py), got '" + modelKind + "'");
+        check(!modelKind.equals(TORCHSCRIPT) || model.endsWith(".pt"), "modelKind torchscript needs \"model\" to name "
+                + "a .pt file (e.g. \"model\": \"data/external/tinydit-ts.pt\"), got '" + model + "'");
+        check(!modelKind.equals(TINYDIT) || !model.endsWith(".pt"), "model '" + model + "' is a TorchScript file: set "
+                + "\"modelKind\": \"torchscript\", or point \"model\" at a TinyDiT folder such as data/tinydit");
     }
 
     private static void check(boolean ok, String message) {
@@ -205,7 +220,12 @@ public record HostConfig(String description, String device, String dtype, String
         return !device.equals("cpu");
     }
 
-    /** The model folder, relative paths against the checkout. */
+    /** Whether the model is a TorchScript module ({@code "modelKind": "torchscript"}) rather than a TinyDiT folder. */
+    public boolean torchScript() {
+        return modelKind.equals(TORCHSCRIPT);
+    }
+
+    /** The model folder (or .pt file), relative paths against the checkout. */
     public Path modelDir() {
         return resolve(model);
     }
@@ -237,42 +257,49 @@ public record HostConfig(String description, String device, String dtype, String
 
     /** This host on another device ({@code cpu}, {@code gpu}, {@code gpu:N}). */
     public HostConfig withDevice(String d) {
-        return new HostConfig(description, d, dtype, model, size, rewards, policy, prompts, batch);
+        return new HostConfig(description, d, dtype, model, modelKind, size, rewards, policy, prompts, batch);
     }
 
     /** This host with another number type. */
     public HostConfig withDtype(String t) {
-        return new HostConfig(description, device, t, model, size, rewards, policy, prompts, batch);
+        return new HostConfig(description, device, t, model, modelKind, size, rewards, policy, prompts, batch);
     }
 
-    /** This host with another model folder and named size (null: whatever the folder holds). */
+    /** This host with another TinyDiT model folder and named size (null: whatever the folder holds). */
     public HostConfig withModel(String dir, String sizeName) {
-        return new HostConfig(description, device, dtype, dir, sizeName, rewards, policy, prompts, batch);
+        return new HostConfig(description, device, dtype, dir, TINYDIT, sizeName, rewards, policy, prompts, batch);
+    }
+
+    /** This host with a TorchScript model ({@code .pt} file with its {@code .json} beside it) instead of a folder. */
+    public HostConfig withTorchScript(String ptFile) {
+        return new HostConfig(description, device, dtype, ptFile, TORCHSCRIPT, null, rewards, policy, prompts, batch);
     }
 
     /** This host with other reward and policy folders. */
     public HostConfig withRewardsAndPolicy(String rewardsDir, String policyDir) {
-        return new HostConfig(description, device, dtype, model, size, rewardsDir, policyDir, prompts, batch);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewardsDir, policyDir, prompts,
+                batch);
     }
 
     /** This host with another description. */
     public HostConfig withDescription(String text) {
-        return new HostConfig(text, device, dtype, model, size, rewards, policy, prompts, batch);
+        return new HostConfig(text, device, dtype, model, modelKind, size, rewards, policy, prompts, batch);
     }
 
     /** This host with an EPS file (null: none). */
     public HostConfig withPrompts(String file) {
-        return new HostConfig(description, device, dtype, model, size, rewards, policy, file, batch);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, file, batch);
     }
 
     /** This host with other batch sizes. */
     public HostConfig withBatch(Batch b) {
-        return new HostConfig(description, device, dtype, model, size, rewards, policy, prompts, b);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, prompts, b);
     }
 
     @Override
     public String toString() {
-        return "HostConfig[" + device + ", " + dtype + ", model " + model + (size == null ? "" : " (" + size + ")")
+        return "HostConfig[" + device + ", " + dtype + ", model " + model + (torchScript() ? " (torchscript)" : "")
+                + (size == null ? "" : " (" + size + ")")
                 + ", group " + batch.group() + "]";
     }
 }

@@ -7,7 +7,8 @@ import org.inflvg.grpo.GrpoConfig;
 import org.inflvg.grpo.GrpoTrainer;
 import org.inflvg.grpo.RewardFunction;
 import org.inflvg.model.ModelFiles;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.TorchScriptVideoModel;
+import org.inflvg.model.VideoModel;
 import org.inflvg.policy.ContextPolicy;
 import org.inflvg.policy.PolicyConfig;
 import org.inflvg.policy.PolicySelector;
@@ -16,9 +17,9 @@ import org.inflvg.world.Eps;
 
 /**
  * The entry point: loads a model and makes stories. {@code InfLVG.load()} loads the embedded TinyDiT from
- * {@code data/tinydit} on the CPU; {@code InfLVG.load(Path)} takes a model folder or a host file
- * ({@link HostConfig}, e.g. {@code data/hosts/cpu-tiny.json}) that also names the device, the reward and policy
- * folders and the batch sizes. Close it to free native memory.
+ * {@code data/tinydit} on the CPU; {@code InfLVG.load(Path)} takes a model folder, a TorchScript model ({@code .pt},
+ * see {@link TorchScriptVideoModel}) or a host file ({@link HostConfig}, e.g. {@code data/hosts/cpu-tiny.json}) that
+ * also names the device, the reward and policy folders and the batch sizes. Close it to free native memory.
  *
  * <pre>{@code
  * try (var lvg = InfLVG.load();
@@ -30,7 +31,7 @@ import org.inflvg.world.Eps;
 public final class InfLVG implements AutoCloseable {
 
     private final NDManager manager;
-    private final TinyDiT model;
+    private final VideoModel model;
     private final Path modelDir;
     private final HostConfig host;
     private final String checksum;
@@ -38,12 +39,12 @@ public final class InfLVG implements AutoCloseable {
     private org.inflvg.reward.RewardModels rewards;
     private final java.util.function.BiFunction<Integer, String, org.inflvg.select.ContextSelector> policyFactory;
 
-    private InfLVG(NDManager manager, TinyDiT model, Path modelDir, HostConfig host) {
+    private InfLVG(NDManager manager, VideoModel model, Path modelDir, HostConfig host) {
         this.manager = manager;
         this.model = model;
         this.modelDir = modelDir;
         this.host = host;
-        this.checksum = ModelFiles.checksum(modelDir);
+        this.checksum = model.checksum();
         this.policyFactory = (k, dir) -> new PolicySelector(dir == null ? policy() : loadPolicy(Path.of(dir)), k, false);
         Selectors.registerPolicy(policyFactory);
     }
@@ -105,13 +106,18 @@ public final class InfLVG implements AutoCloseable {
     }
 
     /**
-     * Loads a saved model folder (config.json + model.bin) on the CPU, with the reward models and policy beside it, or,
-     * when {@code path} is a {@code .json} file, the host it describes ({@link #load(HostConfig)}).
+     * Loads a saved model folder (config.json + model.bin) on the CPU, with the reward models and policy beside it; or,
+     * when {@code path} is a {@code .json} file, the host it describes ({@link #load(HostConfig)}); or, when it is a
+     * {@code .pt} file, that TorchScript model on the CPU with the checkout's reward models and policy.
      */
     public static InfLVG load(Path path) {
         if (path.getFileName() != null && path.getFileName().toString().endsWith(".json")
                 && !Files.isDirectory(path)) {
             return load(HostConfig.read(path));
+        }
+        if (path.getFileName() != null && path.getFileName().toString().endsWith(".pt") && !Files.isDirectory(path)) {
+            return load(HostConfig.CPU_TINY.withDescription("TorchScript model " + path.toAbsolutePath())
+                    .withTorchScript(path.toAbsolutePath().toString()));
         }
         Path parent = path.toAbsolutePath().getParent();
         Path beside = parent.resolve("rewards");
@@ -130,10 +136,13 @@ public final class InfLVG implements AutoCloseable {
     public static InfLVG load(HostConfig host) {
         host.djlDevice(); // a missing GPU is the first thing to say
         if (host.dtype().equals("bfloat16")) {
-            throw new IllegalArgumentException("dtype bfloat16 is not implemented yet: TinyDiT runs in float32 only "
+            throw new IllegalArgumentException("dtype bfloat16 is not implemented yet: the models run in float32 only "
                     + "(issue 10); set \"dtype\": \"float32\" in the host file");
         }
         Path dir = host.modelDir();
+        if (host.torchScript()) {
+            return open(host, dir); // TorchScriptVideoModel.load names the export command when the file is missing
+        }
         if (!Files.isRegularFile(dir.resolve(ModelFiles.CONFIG))) {
             String size = host.size() == null ? "" : " --size " + host.size();
             throw new IllegalArgumentException("model folder " + host.model() + " (" + dir + ") holds no trained model"
@@ -147,7 +156,8 @@ public final class InfLVG implements AutoCloseable {
     private static InfLVG open(HostConfig host, Path modelDir) {
         NDManager m = NDManager.newBaseManager(host.djlDevice());
         try {
-            TinyDiT model = ModelFiles.load(modelDir, m);
+            VideoModel model = host.torchScript() ? TorchScriptVideoModel.load(modelDir, m.getDevice())
+                    : ModelFiles.load(modelDir, m);
             if (host.namedConfig() != null && !host.namedConfig().equals(model.config())) {
                 model.close();
                 throw new IllegalArgumentException("model folder " + modelDir + " holds " + model.config()
@@ -179,15 +189,17 @@ public final class InfLVG implements AutoCloseable {
                 + Path.of("").toAbsolutePath() + "; set -Dinflvg.home=/path/to/checkout");
     }
 
-    public TinyDiT model() {
+    /** The video model: TinyDiT, or a {@link TorchScriptVideoModel} for a {@code "modelKind": "torchscript"} host. */
+    public VideoModel model() {
         return model;
     }
 
-    /** SHA-256 of the loaded weights. */
+    /** SHA-256 of the loaded weights (model.bin, or the TorchScript .pt file). */
     public String checksum() {
         return checksum;
     }
 
+    /** The model folder, or the {@code .pt} file of a TorchScript model. */
     public Path modelDir() {
         return modelDir;
     }

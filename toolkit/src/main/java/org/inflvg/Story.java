@@ -9,7 +9,7 @@ import org.inflvg.model.ChunkGenerator;
 import org.inflvg.model.KvCache;
 import org.inflvg.model.ModelConfig;
 import org.inflvg.model.Patches;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 import org.inflvg.select.ContextSelector;
 import org.inflvg.select.Selection;
 import org.inflvg.select.SelectionRequest;
@@ -30,7 +30,7 @@ import org.inflvg.world.WorldConfig;
  */
 public final class Story implements AutoCloseable {
 
-    private final TinyDiT model;
+    private final VideoModel model;
     private final Eps eps;
     private final NDManager manager;
     private final KvCache cache;
@@ -47,7 +47,7 @@ public final class Story implements AutoCloseable {
     private final List<Double> sceneMillis = new ArrayList<>();
     private final List<Integer> sceneContext = new ArrayList<>();
 
-    Story(TinyDiT model, Eps eps, NDManager parent, java.util.function.Supplier<RewardFunction> defaultReward) {
+    Story(VideoModel model, Eps eps, NDManager parent, java.util.function.Supplier<RewardFunction> defaultReward) {
         this.model = model;
         this.defaultReward = defaultReward;
         this.eps = eps;
@@ -180,7 +180,7 @@ public final class Story implements AutoCloseable {
      * scene's own chunks already in the cache (from {@code sceneStart}), then appends itself to the cache. The one code
      * path of a story and of its counterfactual replay, so that equal (noise seed, selection, cache) give equal frames.
      */
-    static ChunkGenerator.Result generateChunk(TinyDiT model, KvCache cache, Selection selection, int sceneStart,
+    static ChunkGenerator.Result generateChunk(VideoModel model, KvCache cache, Selection selection, int sceneStart,
                                                String prompt, int scene, int chunk, long noiseSeed, float[] fixed) {
         ModelConfig cfg = model.config();
         int[] history = selection == null ? new int[0] : selection.keptTokens();
@@ -237,7 +237,7 @@ public final class Story implements AutoCloseable {
         return new SpriteWorld(wc).render(Prompt.parse(eps.scenes().get(0)), new Identity(identity()), seed);
     }
 
-    TinyDiT model() {
+    VideoModel model() {
         return model;
     }
 

@@ -38,6 +38,11 @@ class HostConfigTest {
         HostConfig large = HostConfig.read(hosts().resolve("gpu-large.json"));
         assertEquals(ModelConfig.LARGE, large.namedConfig());
         assertTrue(large.gpu() && large.dtype().equals("bfloat16"));
+        HostConfig ext = HostConfig.read(hosts().resolve("external-torchscript.json"));
+        assertEquals(HostConfig.CPU_TINY.withTorchScript("data/external/tinydit-ts.pt")
+                .withDescription(ext.description()), ext);
+        assertTrue(ext.torchScript() && !HostConfig.CPU_TINY.torchScript());
+        assertEquals(InfLVG.home().resolve("data/external/tinydit-ts.pt"), ext.modelDir());
     }
 
     @Test
@@ -80,6 +85,12 @@ class HostConfigTest {
                 "cpu-tiny.json");
         assertBad(dir, "{\"size\": \"huge\"}", "size must be tiny or large", "'huge'");
         assertBad(dir, "{\"model\": \"\"}", "model must be a folder path", "data/model");
+        assertBad(dir, "{\"modelKind\": \"onnx\"}", "modelKind must be tinydit (a model folder) or torchscript",
+                "'onnx'");
+        assertBad(dir, "{\"modelKind\": \"torchscript\"}", "modelKind torchscript needs \"model\" to name a .pt file",
+                "data/external/tinydit-ts.pt");
+        assertBad(dir, "{\"model\": \"data/external/tinydit-ts.pt\"}", "is a TorchScript file",
+                "\"modelKind\": \"torchscript\"");
         assertBad(dir, "{\"device\": \"cpu\",}", "is not valid JSON", "line 1");
         assertBad(dir, "{\"device\": \"cpu\"} {}", "not one JSON object of host keys", "Trailing token");
         assertBad(dir, "[]", "not one JSON object of host keys", "cpu-tiny.json");
@@ -91,8 +102,8 @@ class HostConfigTest {
         Files.writeString(partial, "{\"batch\": {\"group\": 4}}");
         HostConfig p = HostConfig.read(partial);
         assertEquals(HostConfig.CPU_TINY.withBatch(new HostConfig.Batch(4, 8)),
-                new HostConfig(HostConfig.CPU_TINY.description(), p.device(), p.dtype(), p.model(), p.size(),
-                        p.rewards(), p.policy(), p.prompts(), p.batch()));
+                new HostConfig(HostConfig.CPU_TINY.description(), p.device(), p.dtype(), p.model(), p.modelKind(),
+                        p.size(), p.rewards(), p.policy(), p.prompts(), p.batch()));
     }
 
     private static void assertBad(Path dir, String json, String... parts) throws Exception {
@@ -122,6 +133,10 @@ class HostConfigTest {
                 () -> InfLVG.load(h.withModel("data/tinydit-none", "large")));
         assertTrue(none.getMessage().contains("./inflvg train base --size large --out data/tinydit-none")
                 && none.getMessage().contains("does not exist"), none.getMessage());
+        IllegalArgumentException noExport = assertThrows(IllegalArgumentException.class,
+                () -> InfLVG.load(h.withTorchScript(dir.resolve("none.pt").toString())));
+        assertTrue(noExport.getMessage().contains("none.json")
+                && noExport.getMessage().contains("tools/export_tinydit.py"), noExport.getMessage());
         // a model folder, as before: reward and policy folders beside it
         try (InfLVG lvg = InfLVG.load(dir.resolve("model"))) {
             assertEquals(dir.resolve("policy").toAbsolutePath(), lvg.host().policyDir());

@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
  */
 final class HostOptions {
 
-    @Option(names = "--config", paramLabel = "FILE", description = "host file (JSON: device, dtype, model, rewards, "
-            + "policy, prompts, batch sizes), e.g. data/hosts/cpu-tiny.json; instead of --model")
+    @Option(names = "--config", paramLabel = "FILE", description = "host file (JSON: device, dtype, model, modelKind, "
+            + "rewards, policy, prompts, batch sizes), e.g. data/hosts/cpu-tiny.json or "
+            + "data/hosts/external-torchscript.json; instead of --model")
     Path config;
 
     private HostConfig host;

@@ -14,7 +14,7 @@ import org.inflvg.model.AdamW;
 import org.inflvg.model.ChunkGenerator;
 import org.inflvg.model.ModelConfig;
 import org.inflvg.model.Patches;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 import org.inflvg.policy.ContextPolicy;
 import org.inflvg.select.PlackettLuce;
 import org.inflvg.select.Selection;
@@ -31,7 +31,7 @@ import org.inflvg.video.Video;
  */
 public final class GrpoTrainer implements AutoCloseable {
 
-    private final TinyDiT model;
+    private final VideoModel model;
     private final ContextPolicy policy;
     private final RewardFunction reward;
     private final GrpoConfig cfg;
@@ -43,7 +43,7 @@ public final class GrpoTrainer implements AutoCloseable {
     /** The frozen reference policy of the reference KL term (null when refKlCoef is 0). */
     private final ContextPolicy reference;
 
-    public GrpoTrainer(TinyDiT model, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg) {
+    public GrpoTrainer(VideoModel model, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg) {
         this.model = model;
         this.policy = policy;
         this.reward = reward;

@@ -27,13 +27,13 @@ public final class ChunkGenerator {
      * the cache as part of scene {@code scene}. {@code fixed}, when not null, is a chunk to write instead of generating
      * (a rendered first chunk: image-to-video).
      */
-    public static Result generate(TinyDiT model, KvCache cache, int[] keep, int[] textIds, int firstFrame, int scene,
+    public static Result generate(VideoModel model, KvCache cache, int[] keep, int[] textIds, int firstFrame, int scene,
                                   long noiseSeed, float[] fixed) {
         ModelConfig cfg = model.config();
         int N = cfg.tokensPerChunk(), P = cfg.patchDim();
         long t0 = System.nanoTime();
         try (NDManager m = cache.configManagerFor(model); var ng = new org.inflvg.model.NoGrad()) {
-            TinyDiT.Context ctx = cache.gather(keep, m);
+            VideoModel.Context ctx = cache.gather(keep, m);
             boolean cfgGuidance = Math.abs(cfg.guidance() - 1.0) > 1e-9;
             int S = cfgGuidance ? 2 : 1;
             int[] ids = new int[S * cfg.textLength()];
@@ -91,7 +91,7 @@ public final class ChunkGenerator {
      * the history tokens {@code keep[g]} (equal lengths) plus its own new chunks. Every member uses the same noise, so
      * members differ only by their selection. The cache is not changed. Returns each member's tokens [chunks * N * P].
      */
-    public static float[][] rollout(TinyDiT model, KvCache cache, int[][] keep, int[] textIds, int firstFrame,
+    public static float[][] rollout(VideoModel model, KvCache cache, int[][] keep, int[] textIds, int firstFrame,
                                     int chunks, long noiseSeed) {
         ModelConfig cfg = model.config();
         int G = keep.length, N = cfg.tokensPerChunk(), P = cfg.patchDim(), depth = cfg.depth();
@@ -111,7 +111,7 @@ public final class ChunkGenerator {
                     }
                 }
                 int kept = ctxKv[0][0] == null ? 0 : (int) ctxKv[0][0].getShape().get(2);
-                TinyDiT.Context ctx = new TinyDiT.Context() {
+                VideoModel.Context ctx = new VideoModel.Context() {
                     public int tokens() {
                         return kept;
                     }

@@ -251,7 +251,7 @@ public final class KvCache implements AutoCloseable {
      * The kept context for a chunk: the tokens at {@code indices} (any order, no duplicates) gathered once from every
      * layer, in {@code m}. An empty array gives no context.
      */
-    public TinyDiT.Context gather(int[] indices, NDManager m) {
+    public VideoModel.Context gather(int[] indices, NDManager m) {
         for (int i : indices) {
             check(i);
         }
@@ -277,7 +277,7 @@ public final class KvCache implements AutoCloseable {
                 v[l].attach(m);
             }
         }
-        return new TinyDiT.Context() {
+        return new VideoModel.Context() {
             @Override
             public int tokens() {
                 return kept;
@@ -296,7 +296,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** A fresh child manager of the cache's parent for one chunk's temporaries. */
-    NDManager configManagerFor(TinyDiT model) {
+    NDManager configManagerFor(VideoModel model) {
         return manager.getParentManager().newSubManager();
     }
 

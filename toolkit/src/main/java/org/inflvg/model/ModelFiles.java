@@ -65,7 +65,7 @@ public final class ModelFiles {
             throw new IllegalArgumentException(bin + " does not match the checksum in " + cfgFile + " (expected "
                     + expected + ", got " + actual + "): the file is truncated or belongs to another model");
         }
-        TinyDiT model = new TinyDiT(cfg, new Vocabulary(words), manager, 0);
+        TinyDiT model = new TinyDiT(cfg, new Vocabulary(words), manager, 0, actual);
         try {
             model.weights().load(bin);
         } catch (RuntimeException e) {

@@ -21,18 +21,26 @@ import java.util.Random;
  * tokens. Rectified flow: x_t = (1 - t) x0 + t eps, the network predicts v = eps - x0. Pixels are mapped to [-1, 1].
  *
  * <p>The forward passes are plain functions of the {@link Weights}; every intermediate array is created in the caller's
- * manager (activations are always the first operand), so closing that manager frees the step.
+ * manager (activations are always the first operand), so closing that manager frees the step. This is the reference
+ * implementation of {@link VideoModel}.
  */
-public final class TinyDiT implements AutoCloseable {
+public final class TinyDiT implements VideoModel {
 
     private final ModelConfig cfg;
+    private final String checksum;
     private final Vocabulary vocab;
     private final Weights w;
     private final NDManager constants;
     private final NDArray ones, zeros, ropeCos, ropeSin, ropeRot;
 
     TinyDiT(ModelConfig cfg, Vocabulary vocab, NDManager parent, long seed) {
+        this(cfg, vocab, parent, seed, null);
+    }
+
+    /** {@code checksum}: SHA-256 of the weights file about to be loaded into this model (null: made in memory). */
+    TinyDiT(ModelConfig cfg, Vocabulary vocab, NDManager parent, long seed, String checksum) {
         this.cfg = cfg;
+        this.checksum = checksum;
         this.vocab = vocab;
         this.w = new Weights(parent);
         this.constants = parent.newSubManager();
@@ -51,8 +59,19 @@ public final class TinyDiT implements AutoCloseable {
         return new TinyDiT(cfg, new Vocabulary(org.inflvg.world.Prompt.words()), manager, seed);
     }
 
+    @Override
     public ModelConfig config() {
         return cfg;
+    }
+
+    @Override
+    public String name() {
+        return "tinydit";
+    }
+
+    @Override
+    public String checksum() {
+        return checksum;
     }
 
     public Vocabulary vocabulary() {
@@ -64,6 +83,7 @@ public final class TinyDiT implements AutoCloseable {
     }
 
     /** The device the weights live on; every array of a forward pass must be created on it. */
+    @Override
     public ai.djl.Device device() {
         return w.manager().getDevice();
     }
@@ -207,6 +227,7 @@ public final class TinyDiT implements AutoCloseable {
     }
 
     /** Token ids [L] of a prompt (errors on unknown words). */
+    @Override
     public int[] tokenize(String prompt) {
         return vocab.encode(prompt, cfg.textLength());
     }
@@ -376,6 +397,7 @@ public final class TinyDiT implements AutoCloseable {
     // ---------------------------------------------------------------- generation
 
     /** Text state of a batch of prompts (token ids [S*L]) for generation. */
+    @Override
     public NDArray[] text(NDManager m, int[] ids, int batch) {
         return encodeText(m, ids, batch);
     }
@@ -383,8 +405,9 @@ public final class TinyDiT implements AutoCloseable {
     /**
      * Velocity of chunk tokens {@code x} [S, N, P] at flow times {@code t[S]}, attending to the given context (kept
      * keys and values per layer, [1 or S, H, M, hd], or null for none) and to text [S, L, d] / pooled [S, d].
-     * When {@code kvOut} is not null, the chunk's own keys and values per layer are appended to it.
+     * When {@code kvOut} is not null, the chunk's own keys, values and scaled queries per layer are appended to it.
      */
+    @Override
     public NDArray velocity(NDManager m, NDArray x, float[] t, int firstFrame, NDArray[] text, Context ctx,
                             List<NDArray[]> kvOut) {
         int S = t.length;
@@ -416,6 +439,7 @@ public final class TinyDiT implements AutoCloseable {
     }
 
     /** Keys that layer {@code layer}'s self-attention would give to hidden states {@code h} [.., d] (no RoPE). */
+    @Override
     public NDArray keyProjection(int layer, NDArray h) {
         int d = cfg.dim();
         NDArray wq = w.get("block." + layer + ".qkv.w"), bq = w.get("block." + layer + ".qkv.b");
@@ -424,15 +448,6 @@ public final class TinyDiT implements AutoCloseable {
         wk.close();
         bk.close();
         return out;
-    }
-
-    /** Gathered context for one chunk: per layer keys and values [1 or S, H, M, hd]. */
-    public interface Context {
-        int tokens();
-
-        NDArray keys(int layer);
-
-        NDArray values(int layer);
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.Random;
 import org.inflvg.model.KvCache;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 import org.inflvg.model.Weights;
 import org.inflvg.select.SelectionRequest;
 
@@ -112,7 +112,7 @@ public final class ContextPolicy implements AutoCloseable {
 
     /** Inputs of F_theta for a request, without gradients: candidate keys [M, d] and subject text tokens [L, d]. */
     public NDArray[] inputs(SelectionRequest r, int[] candidates, NDManager m) {
-        TinyDiT model = r.model();
+        VideoModel model = r.model();
         KvCache cache = r.cache();
         NDArray all = cache.keys(cfg.layer(), m);                                     // [history+, d]
         NDArray keys = all.get(new NDIndex("{}", m.create(java.util.Arrays.stream(candidates).asLongStream().toArray())));

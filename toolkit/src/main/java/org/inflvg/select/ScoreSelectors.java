@@ -2,7 +2,7 @@ package org.inflvg.select;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 
 /** Training-free selectors that score history tokens and keep the top K: attention received, text similarity. */
 final class ScoreSelectors {
@@ -25,7 +25,7 @@ final class ScoreSelectors {
      */
     static ContextSelector text(int k) {
         return scored("text:" + k, k, r -> {
-            TinyDiT model = r.model();
+            VideoModel model = r.model();
             int layer = model.config().depth() / 2;
             try (NDManager m = NDManager.newBaseManager(model.device())) {
                 NDArray keys = r.cache().keys(layer, m).get("0:" + r.history());          // [history, d]

@@ -91,4 +91,25 @@ class HostOptionsTest {
         JsonNode r = new ObjectMapper().readTree(dir.resolve("rep/replay.json").toFile());
         assertTrue(r.get("alternatives").get(0).get("sameAsStory").asBoolean());
     }
+
+    /** The check: ./inflvg generate --config data/hosts/external-torchscript.json records the same frames. */
+    @Test
+    void theTorchScriptHostGeneratesTheSameFramesAsTheEmbeddedModel(@TempDir Path dir) throws Exception {
+        JsonNode[] rec = new JsonNode[2];
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("gen" + i);
+            String[] args = {"generate", "--prompt", "A robot jumps on the beach | A robot walks left in the forest",
+                "--seed", "4", "--selector", "full", "--scale", "1", "--out", out.toString()};
+            MainTest.Run r = MainTest.run(i == 0 ? args : with(args, "--config",
+                    InfLVG.home().resolve("data/hosts/external-torchscript.json").toString()));
+            assertEquals(0, r.code(), r.err());
+            rec[i] = new ObjectMapper().readTree(out.resolve("story.json").toFile());
+        }
+        assertEquals("torchscript", rec[1].get("host").get("modelKind").asText());
+        assertEquals(org.inflvg.model.Weights.sha256(InfLVG.home().resolve("data/external/tinydit-ts.pt")),
+                rec[1].get("modelSha256").asText());
+        assertNotEquals(rec[0].get("modelSha256").asText(), rec[1].get("modelSha256").asText());
+        assertEquals(rec[0].get("framesSha256").asText(), rec[1].get("framesSha256").asText(),
+                "the TorchScript export gives other frames than the embedded model");
+    }
 }

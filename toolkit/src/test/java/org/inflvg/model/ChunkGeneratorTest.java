@@ -24,7 +24,7 @@ class ChunkGeneratorTest {
         ModelConfig cfg = model.config();
         int N = cfg.tokensPerChunk(), P = cfg.patchDim();
         try (NDManager m = cache.configManagerFor(model); var ng = new NoGrad()) {
-            TinyDiT.Context ctx = cache.gather(keep, m);
+            VideoModel.Context ctx = cache.gather(keep, m);
             int S = Math.abs(cfg.guidance() - 1.0) > 1e-9 ? 2 : 1;
             int[] ids = new int[S * cfg.textLength()];
             System.arraycopy(textIds, 0, ids, 0, cfg.textLength());

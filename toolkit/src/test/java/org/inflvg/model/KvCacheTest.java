@@ -42,7 +42,7 @@ class KvCacheTest {
             fill(cache, m, 20); // grows past the initial capacity of 512 tokens
             assertEquals(20 * CFG.tokensPerChunk(), cache.size());
             int[] keep = {0, 5, 63, 64, 300, cache.size() - 1};
-            TinyDiT.Context ctx = cache.gather(keep, m);
+            VideoModel.Context ctx = cache.gather(keep, m);
             assertEquals(keep.length, ctx.tokens());
             for (int l = 0; l < CFG.depth(); l++) {
                 float[] k = ctx.keys(l).get("0, 0, :, 0").toFloatArray();

@@ -59,7 +59,7 @@ class TeacherForcingEquivalenceTest {
                 NDArray[] text = model.text(m, ids, 1);
                 for (int c = 0; c < C; c++) {
                     int[] keep = java.util.stream.IntStream.range(0, cache.size()).toArray();
-                    TinyDiT.Context ctx = cache.gather(keep, m);
+                    VideoModel.Context ctx = cache.gather(keep, m);
                     float[] x0 = java.util.Arrays.copyOfRange(clean, c * N * P, (c + 1) * N * P);
                     float[] eps = java.util.Arrays.copyOfRange(noise, c * N * P, (c + 1) * N * P);
                     float[] xt = new float[x0.length];
