@@ -113,13 +113,20 @@ public final class InfLVG implements AutoCloseable {
                 && !Files.isDirectory(path)) {
             return load(HostConfig.read(path));
         }
-        Path parent = path.toAbsolutePath().getParent();
+        return open(hostFor(path), path);
+    }
+
+    /**
+     * The host {@link #load(Path)} makes for a model folder: the CPU default with that folder, the reward models beside
+     * it (else the checkout's {@code data/rewards}) and the policy beside it; {@code withDevice} moves it.
+     */
+    public static HostConfig hostFor(Path modelDir) {
+        Path parent = modelDir.toAbsolutePath().getParent();
         Path beside = parent.resolve("rewards");
-        HostConfig h = HostConfig.CPU_TINY.withDescription("model folder " + path.toAbsolutePath())
-                .withModel(path.toAbsolutePath().toString(), null).withRewardsAndPolicy(
+        return HostConfig.CPU_TINY.withDescription("model folder " + modelDir.toAbsolutePath())
+                .withModel(modelDir.toAbsolutePath().toString(), null).withRewardsAndPolicy(
                 Files.isDirectory(beside) ? beside.toString() : HostConfig.CPU_TINY.rewards(),
                 parent.resolve("policy").toString());
-        return open(h, path);
     }
 
     /**
