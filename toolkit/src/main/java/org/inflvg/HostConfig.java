@@ -34,7 +34,8 @@ import org.inflvg.model.ModelConfig;
  *
  * @param description free text shown nowhere but in the file (what this host is for)
  * @param device      {@code cpu}, {@code gpu} (GPU 0) or {@code gpu:N}
- * @param dtype       {@code float32}; {@code bfloat16} is accepted on a GPU device only (and not run yet)
+ * @param dtype       {@code float32}; {@code bfloat16} is parsed (on a GPU device only) but refused at load: DJL 0.36's
+ *                    PyTorch JNI has no bfloat16 ({@link InfLVG#checkDtype})
  * @param model       model folder (config.json + model.bin)
  * @param size        the named TinyDiT configuration the folder must hold ({@code tiny}, {@code large}), or null
  *                    for whatever it holds; names the training command when the folder is missing

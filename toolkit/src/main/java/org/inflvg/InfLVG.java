@@ -136,10 +136,7 @@ public final class InfLVG implements AutoCloseable {
      */
     public static InfLVG load(HostConfig host) {
         host.djlDevice(); // a missing GPU is the first thing to say
-        if (host.dtype().equals("bfloat16")) {
-            throw new IllegalArgumentException("dtype bfloat16 is not implemented yet: TinyDiT runs in float32 only "
-                    + "(issue 10); set \"dtype\": \"float32\" in the host file");
-        }
+        checkDtype(host);
         Path dir = host.modelDir();
         if (!Files.isRegularFile(dir.resolve(ModelFiles.CONFIG))) {
             String size = host.size() == null ? "" : " --size " + host.size();
@@ -149,6 +146,21 @@ public final class InfLVG implements AutoCloseable {
                     + " (resumable), or point \"model\" at a trained folder such as data/tinydit");
         }
         return open(host, dir);
+    }
+
+    /**
+     * Whether the host's number type can run: float32 only. DJL 0.36's PyTorch JNI has no bfloat16 (its data-type table,
+     * {@code GetScalarTypeFromDType} in djl_pytorch_utils.h, stops at complex64 and ends in a bare {@code throw;}), so
+     * creating or casting an array to bfloat16 kills the JVM ("terminate called without an active exception", measured
+     * on CPU; the CUDA JNI shares that table). The check is here so no bfloat16 array is ever asked for.
+     */
+    public static void checkDtype(HostConfig host) {
+        if (host.dtype().equals("bfloat16")) {
+            throw new IllegalArgumentException("dtype bfloat16 cannot run through DJL 0.36's PyTorch engine: its JNI has "
+                    + "no bfloat16 type (its table of data types ends at complex64; creating or casting an array to "
+                    + "bfloat16 aborts the JVM), on the CPU and on a GPU alike, so TinyDiT runs in float32; set "
+                    + "\"dtype\": \"float32\" in the host file");
+        }
     }
 
     private static InfLVG open(HostConfig host, Path modelDir) {

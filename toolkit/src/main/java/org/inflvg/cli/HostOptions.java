@@ -79,6 +79,11 @@ final class HostOptions {
                 throw new BadInputException((device != null ? "--device " + h.device() : "--config " + config) + ": "
                         + e.getMessage() + (device != null ? " (or --device cpu)" : ""));
             }
+            try {
+                InfLVG.checkDtype(h);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--config " + config + ": " + e.getMessage());
+            }
         }
     }
 
