@@ -93,6 +93,22 @@ class LauncherIT {
                 "the PyTorch native library did not load", "file too short", "unset INFLVG_LIBTORCH");
     }
 
+    /**
+     * A cu128 folder on this CPU machine: the launcher links pip's CUDA runtime where JNA looks first, DJL takes the
+     * cu128 JNI from the pytorch-jni jar, and that JNI cannot load against a CPU libtorch (no libc10_cuda.so): one line.
+     */
+    @Test
+    void aCu128FolderTakesTheCu128JniFromTheJar(@TempDir Path dir) throws Exception {
+        Path lib = pipTorch(dir.resolve("cu128"), "2.7.1+cu128");
+        Path runtime = Files.createDirectories(lib.resolve("../../nvidia/cuda_runtime/lib").normalize());
+        Files.writeString(runtime.resolve("libcudart.so.12"), "");
+        Result r = inflvg(Map.of("INFLVG_LIBTORCH", lib.toString()), dir, "info");
+        assertRefused(r, "2.7.1-cu128-linux-x86_64/0.36.0-libdjl_torch.so", "libc10_cuda.so", "(flavor cu128)");
+        Path linked = InfLVG.home().resolve("toolkit/target/cudart/libcudart.so");
+        assertEquals(runtime.resolve("libcudart.so.12").toRealPath(), linked.toRealPath(),
+                "pip's CUDA runtime is the libcudart.so JNA finds first");
+    }
+
     @Test
     void aLocalLibtorchIsWhatDjlLoads(@TempDir Path dir) throws Exception {
         Path lib = pipTorch(dir.resolve("good"), "2.7.1+cpu");
