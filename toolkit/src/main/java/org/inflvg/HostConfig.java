@@ -35,7 +35,8 @@ import org.inflvg.model.ModelConfig;
  *
  * @param description free text shown nowhere but in the file (what this host is for)
  * @param device      {@code cpu}, {@code gpu} (GPU 0) or {@code gpu:N}
- * @param dtype       {@code float32}; {@code bfloat16} is accepted on a GPU device only (and not run yet)
+ * @param dtype       {@code float32}; {@code bfloat16} is parsed (on a GPU device only) but refused at load: DJL 0.36's
+ *                    PyTorch JNI has no bfloat16 ({@link InfLVG#checkDtype})
  * @param model       model folder (config.json + model.bin), or for {@code modelKind} {@code torchscript} the
  *                    {@code .pt} file (with its {@code .json} beside it)
  * @param modelKind   {@code tinydit} (a TinyDiT folder, run in Java) or {@code torchscript} (a TorchScript module
@@ -207,7 +208,7 @@ public record HostConfig(String description, String device, String dtype, String
         if (index >= count) {
             String seen = count == 0 ? "DJL sees no GPU on this machine (engine " + Engine.getInstance().getEngineName()
                     + " " + Engine.getInstance().getVersion() + ", 0 GPUs: no CUDA device, or the engine's CPU-only "
-                    + "native build)" : "DJL sees " + count + " GPU" + (count == 1 ? "" : "s") + " (gpu:0.." + (count - 1) + ")";
+                    + "native build; a GPU host sets INFLVG_LIBTORCH to a CUDA libtorch, docs/gpu-host.md)" : "DJL sees " + count + " GPU" + (count == 1 ? "" : "s") + " (gpu:0.." + (count - 1) + ")";
             throw new IllegalArgumentException("device " + device + " was asked for but " + seen + "; on this machine "
                     + "use the CPU configuration " + CPU_FILE + " (--config " + CPU_FILE + ") or set \"device\": \"cpu\" "
                     + "and \"dtype\": \"float32\"");

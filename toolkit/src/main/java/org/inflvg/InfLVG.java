@@ -119,13 +119,20 @@ public final class InfLVG implements AutoCloseable {
             return load(HostConfig.CPU_TINY.withDescription("TorchScript model " + path.toAbsolutePath())
                     .withTorchScript(path.toAbsolutePath().toString()));
         }
-        Path parent = path.toAbsolutePath().getParent();
+        return open(hostFor(path), path);
+    }
+
+    /**
+     * The host {@link #load(Path)} makes for a model folder: the CPU default with that folder, the reward models beside
+     * it (else the checkout's {@code data/rewards}) and the policy beside it; {@code withDevice} moves it.
+     */
+    public static HostConfig hostFor(Path modelDir) {
+        Path parent = modelDir.toAbsolutePath().getParent();
         Path beside = parent.resolve("rewards");
-        HostConfig h = HostConfig.CPU_TINY.withDescription("model folder " + path.toAbsolutePath())
-                .withModel(path.toAbsolutePath().toString(), null).withRewardsAndPolicy(
+        return HostConfig.CPU_TINY.withDescription("model folder " + modelDir.toAbsolutePath())
+                .withModel(modelDir.toAbsolutePath().toString(), null).withRewardsAndPolicy(
                 Files.isDirectory(beside) ? beside.toString() : HostConfig.CPU_TINY.rewards(),
                 parent.resolve("policy").toString());
-        return open(h, path);
     }
 
     /**
@@ -135,10 +142,7 @@ public final class InfLVG implements AutoCloseable {
      */
     public static InfLVG load(HostConfig host) {
         host.djlDevice(); // a missing GPU is the first thing to say
-        if (host.dtype().equals("bfloat16")) {
-            throw new IllegalArgumentException("dtype bfloat16 is not implemented yet: the models run in float32 only "
-                    + "(issue 10); set \"dtype\": \"float32\" in the host file");
-        }
+        checkDtype(host);
         Path dir = host.modelDir();
         if (host.torchScript()) {
             return open(host, dir); // TorchScriptVideoModel.load names the export command when the file is missing
@@ -151,6 +155,21 @@ public final class InfLVG implements AutoCloseable {
                     + " (resumable), or point \"model\" at a trained folder such as data/tinydit");
         }
         return open(host, dir);
+    }
+
+    /**
+     * Whether the host's number type can run: float32 only. DJL 0.36's PyTorch JNI has no bfloat16 (its data-type table,
+     * {@code GetScalarTypeFromDType} in djl_pytorch_utils.h, stops at complex64 and ends in a bare {@code throw;}), so
+     * creating or casting an array to bfloat16 kills the JVM ("terminate called without an active exception", measured
+     * on CPU; the CUDA JNI shares that table). The check is here so no bfloat16 array is ever asked for.
+     */
+    public static void checkDtype(HostConfig host) {
+        if (host.dtype().equals("bfloat16")) {
+            throw new IllegalArgumentException("dtype bfloat16 cannot run through DJL 0.36's PyTorch engine: its JNI has "
+                    + "no bfloat16 type (its table of data types ends at complex64; creating or casting an array to "
+                    + "bfloat16 aborts the JVM), on the CPU and on a GPU alike, so TinyDiT runs in float32; set "
+                    + "\"dtype\": \"float32\" in the host file");
+        }
     }
 
     private static InfLVG open(HostConfig host, Path modelDir) {

@@ -37,7 +37,7 @@ class HostConfigTest {
                 "cpu-tiny.json is the embedded default written out");
         HostConfig large = HostConfig.read(hosts().resolve("gpu-large.json"));
         assertEquals(ModelConfig.LARGE, large.namedConfig());
-        assertTrue(large.gpu() && large.dtype().equals("bfloat16"));
+        assertTrue(large.gpu() && large.dtype().equals("float32"), "bfloat16 cannot load: InfLVG.checkDtype");
         HostConfig ext = HostConfig.read(hosts().resolve("external-torchscript.json"));
         assertEquals(HostConfig.CPU_TINY.withTorchScript("data/external/tinydit-ts.pt")
                 .withDescription(ext.description()), ext);
@@ -142,5 +142,18 @@ class HostConfigTest {
             assertEquals(dir.resolve("policy").toAbsolutePath(), lvg.host().policyDir());
             assertEquals(Device.cpu(), lvg.device());
         }
+    }
+
+    /**
+     * bfloat16 parses (on a GPU device) but never runs: DJL 0.36's PyTorch JNI has no bfloat16 and asking for one aborts
+     * the JVM, so the refusal comes before any array exists, with the reason and the fix.
+     */
+    @Test
+    void bfloat16IsRefusedWithTheReasonBeforeAnyArrayIsMade() {
+        HostConfig bf16 = HostConfig.CPU_TINY.withDevice("gpu").withDtype("bfloat16");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InfLVG.checkDtype(bf16));
+        assertTrue(e.getMessage().contains("no bfloat16 type") && e.getMessage().contains("aborts the JVM")
+                && e.getMessage().contains("\"dtype\": \"float32\""), e.getMessage());
+        InfLVG.checkDtype(HostConfig.CPU_TINY.withDevice("gpu")); // float32 passes
     }
 }

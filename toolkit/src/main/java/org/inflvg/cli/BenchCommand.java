@@ -95,6 +95,7 @@ public final class BenchCommand implements Runnable {
             if (scenes < 2 || scenes > 9) {
                 throw new BadInputException("--scenes must be in [2, 9], got " + scenes);
             }
+            host.check(model); // the device before the first line of output
             Eps eps = EpsGenerator.generate(Split.TEST, 1, scenes, 0).get(0);
             videoSaving();
             List<ContextSelector> sels = List.of(Selectors.full(), Selectors.random(budget));

@@ -6,20 +6,29 @@ import org.inflvg.InfLVG;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --config FILE}, shared by the commands that load a model (a picocli mixin): the host file names the device,
- * the model, reward and policy folders, a default prompt file and batch sizes. A bad file, or a GPU asked for and not
- * present, is bad input (exit 2) with the message {@link HostConfig} gives.
+ * {@code --config FILE} and {@code --device DEVICE}, shared by the commands that load a model (a picocli mixin): the
+ * host file names the device, the model, reward and policy folders, a default prompt file and batch sizes;
+ * {@code --device} overrides the device of the host file (or of the default host, the CPU). A bad file, a bad device,
+ * or a GPU asked for and not present, is bad input (exit 2) with the message {@link HostConfig} gives, checked before
+ * any output.
  */
 final class HostOptions {
+
+    /** How the --device flag is written, for every message that names it. */
+    static final String DEVICE_FORMS = "cpu, gpu (GPU 0) or gpu:N (N = 0, 1, ...)";
 
     @Option(names = "--config", paramLabel = "FILE", description = "host file (JSON: device, dtype, model, modelKind, "
             + "rewards, policy, prompts, batch sizes), e.g. data/hosts/cpu-tiny.json or "
             + "data/hosts/external-torchscript.json; instead of --model")
     Path config;
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = "where the model runs: " + DEVICE_FORMS
+            + "; overrides the host file's device (default: the host file's, else cpu)")
+    String device;
+
     private HostConfig host;
 
-    /** The host file's configuration, or null without {@code --config}; read once, a bad file exits 2. */
+    /** The host file's configuration as written (no --device applied), or null without {@code --config}. */
     HostConfig host() {
         if (config != null && host == null) {
             try {
@@ -32,34 +41,71 @@ final class HostOptions {
     }
 
     /**
-     * Checks what the user typed before any model loads or output is printed: the file parses, its device exists on
-     * this machine, and not both --model and --config.
+     * The host a command runs: the host file's, else the one {@link InfLVG#load(Path)} makes for {@code model} (or
+     * the embedded default), with {@code --device} applied. Bad input exits 2 naming the flag.
+     */
+    HostConfig effective(Path model) {
+        HostConfig base = host() != null ? host() : model != null ? InfLVG.hostFor(model) : HostConfig.CPU_TINY;
+        if (device == null) {
+            return base;
+        }
+        String d = device.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!d.matches("cpu|gpu|gpu:(0|[1-9][0-9]{0,2})")) {
+            throw new BadInputException("--device must be " + DEVICE_FORMS + ", got '" + device + "'; e.g. --device gpu:0,"
+                    + " or leave it out to run on the " + (config != null ? "host file's device (" + base.device() + ")"
+                    : "CPU"));
+        }
+        try {
+            return base.withDevice(d);
+        } catch (IllegalArgumentException e) { // e.g. a bfloat16 host moved to the CPU
+            throw new BadInputException("--device " + d + (config != null ? " with --config " + config : "") + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks what the user typed before any model loads or output is printed: the file parses, --device is well
+     * formed, the device exists on this machine, and not both --model and --config.
      */
     void check(Path model) {
         if (model != null && config != null) {
             throw new BadInputException("give --model DIR or --config FILE, not both: the host file names its model "
                     + "(\"model\": \"" + host().model() + "\")");
         }
-        if (host() != null) {
+        HostConfig h = effective(model);
+        if (config != null || device != null) {
             try {
-                host().djlDevice();
+                h.djlDevice();
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException((device != null ? "--device " + h.device() : "--config " + config) + ": "
+                        + e.getMessage() + (device != null ? " (or --device cpu)" : ""));
+            }
+            try {
+                InfLVG.checkDtype(h);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--config " + config + ": " + e.getMessage());
             }
         }
     }
 
-    /** Loads --model, else the host of --config, else the embedded default. */
+    /** Loads --model, else the host of --config, else the embedded default; on the --device when one is given. */
     InfLVG load(Path model) {
         check(model);
-        if (host() == null) {
+        if (host() == null && device == null) {
             return model == null ? InfLVG.load() : InfLVG.load(model);
         }
         try {
-            return InfLVG.load(host());
+            return InfLVG.load(effective(model));
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("--config " + config + ": " + e.getMessage());
+            throw new BadInputException((config != null ? "--config " + config : "--device " + device) + ": "
+                    + e.getMessage());
         }
+    }
+
+    /** The DJL device of the effective host, checked (for the commands that do not load a model: training). */
+    ai.djl.Device djlDevice(Path model) {
+        check(model);
+        return effective(model).djlDevice();
     }
 
     /** The prompt file: the one given, else the host's {@code prompts}, else null. */

@@ -82,9 +82,11 @@ public final class KernelCommand implements Runnable {
             ObjectMapper json = new ObjectMapper();
             ObjectNode spec = (ObjectNode) json.readTree(template());
             ArrayNode argv = json.createArrayNode();
+            List<String> libtorch = libtorchOptions();
             for (JsonNode arg : spec.withArray("argv")) {
                 String value = arg.asText();
                 if (value.equals("-cp")) {
+                    libtorch.forEach(argv::add);
                     jvmOptions.forEach(argv::add);
                 }
                 argv.add(value.replace("{java}", java.toString())
@@ -102,10 +104,34 @@ public final class KernelCommand implements Runnable {
                     + "\") in " + kernelDir);
             System.out.println("  java:       " + java + " (Java " + Runtime.version() + ")");
             System.out.println("  class path: " + classPath);
+            if (!libtorch.isEmpty()) {
+                System.out.println("  libtorch:   " + String.join(" ", libtorch) + " (from INFLVG_LIBTORCH: the kernel "
+                        + "loads that PyTorch, not the bundled CPU one; re-install without it to undo)");
+            }
             System.out.println("Choose \"" + spec.path("display_name").asText() + "\" in Jupyter, or run a notebook with "
                     + "`jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=" + KERNEL_NAME + " NB.ipynb`.");
             checkJupyterSeesIt(kernelDir);
             return 0;
+        }
+
+        /**
+         * A local libtorch the launcher set up ({@code INFLVG_LIBTORCH} gives DJL's PYTORCH_LIBRARY_PATH, _VERSION and
+         * _FLAVOR, and jna.library.path for pip's CUDA runtime): the kernel's JVM gets them as system properties, which
+         * DJL reads as well as environment variables, so a notebook runs on the same PyTorch (e.g. the CUDA one).
+         */
+        static List<String> libtorchOptions() {
+            List<String> opts = new ArrayList<>();
+            for (String name : List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR")) {
+                String v = ai.djl.util.Utils.getEnvOrSystemProperty(name);
+                if (v != null && !v.isBlank() && (!opts.isEmpty() || name.equals("PYTORCH_LIBRARY_PATH"))) {
+                    opts.add("-D" + name + "=" + v);
+                }
+            }
+            String jna = System.getProperty("jna.library.path");
+            if (!opts.isEmpty() && jna != null && !jna.isBlank()) {
+                opts.add("-Djna.library.path=" + jna);
+            }
+            return opts;
         }
 
         private Path kernelDirectory() {

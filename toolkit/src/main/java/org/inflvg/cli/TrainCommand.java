@@ -48,7 +48,7 @@ public final class TrainCommand implements Runnable {
         int history;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
-        @Option(names = "--out", defaultValue = "data/policy", description = "output folder (default ${DEFAULT-VALUE})")
+        @Option(names = "--out", description = "output folder (default: the host file's policy folder, else data/policy)")
         Path out;
 
         @Override
@@ -61,6 +61,7 @@ public final class TrainCommand implements Runnable {
                         + " (1: first switches only; 5: every switch of a 6-scene story)");
             }
             host.check(model);
+            Path out = this.out != null ? this.out : host.host() != null ? host.host().policyDir() : Path.of("data/policy");
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
                     .withAccumulation(accumulate).withReferenceKl(refKl);
@@ -82,14 +83,17 @@ public final class TrainCommand implements Runnable {
 
     /** {@code inflvg train base}: TinyDiT on single-scene SpriteWorld clips. */
     @Command(name = "base", mixinStandardHelpOptions = true,
-            description = "Train TinyDiT on single-scene SpriteWorld clips (teacher forcing). Resumes from --out's checkpoint.")
+            description = "Train TinyDiT on single-scene SpriteWorld clips (teacher forcing). Resumes from --out's checkpoint. "
+                    + "With --config, the host file's device, size, model folder (as --out) and batch.train are the defaults.")
     public static final class Base implements Callable<Integer> {
+        @picocli.CommandLine.Mixin HostOptions host;
         @Option(names = "--steps", description = "total optimiser steps (default ${DEFAULT-VALUE})", defaultValue = "6000")
         int steps;
-        @Option(names = "--out", description = "output folder (default data/tinydit; data/tinydit-large for --size large)")
+        @Option(names = "--out", description = "output folder (default: the host file's model folder, else data/tinydit; "
+                + "data/tinydit-large for --size large)")
         Path out;
-        @Option(names = "--batch", description = "clips per step (default ${DEFAULT-VALUE})", defaultValue = "8")
-        int batch;
+        @Option(names = "--batch", description = "clips per step (default: the host file's batch.train, else 8)")
+        Integer batch;
         @Option(names = "--seed", defaultValue = "0", description = "seed (default ${DEFAULT-VALUE})")
         long seed;
         @Option(names = "--lr", defaultValue = "1.5e-3", description = "peak learning rate (default ${DEFAULT-VALUE})")
@@ -100,13 +104,20 @@ public final class TrainCommand implements Runnable {
                 + "scene switch, formation from noise; fixed prompts and noise) to <out>/samples every N steps, at a "
                 + "checkpoint; 0: never (default ${DEFAULT-VALUE})")
         int samplesEvery;
-        @Option(names = "--size", defaultValue = "tiny",
-                description = "model size: tiny (the shipped one), large (64x64 frames, width 256, 8 blocks: for a GPU "
-                        + "host, data/hosts/gpu-large.json) or micro (a very small one for tests)")
+        @Option(names = "--size", description = "model size: tiny (the shipped one; default, or the host file's size), "
+                + "large (64x64 frames, width 256, 8 blocks: for a GPU host, data/hosts/gpu-large.json) or micro (a very "
+                + "small one for tests)")
         String size;
 
         @Override
         public Integer call() {
+            var h = host.host();
+            if (size != null && h != null && h.size() != null && !size.equals(h.size())) {
+                throw new BadInputException("--size " + size + " but the host file " + host.config + " names size "
+                        + h.size() + " (its model folder " + h.model() + "); leave --size out, or use a host file "
+                        + "for that size");
+            }
+            String size = this.size != null ? this.size : h != null && h.size() != null ? h.size() : "tiny";
             ModelConfig cfg = switch (size) {
                 case "tiny" -> ModelConfig.TINY;
                 case "large" -> ModelConfig.LARGE;
@@ -117,15 +128,22 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--samples-every must be 0 (never) or a multiple of --checkpoint-every ("
                         + checkpointEvery + "), got " + samplesEvery + "; samples are drawn at checkpoints");
             }
+            int batch = this.batch != null ? this.batch : h != null ? h.batch().train() : 8;
+            if (batch < 1 || batch > 256) {
+                throw new BadInputException("--batch must be in [1, 256] clips per step, got " + batch);
+            }
+            ai.djl.Device device = host.djlDevice(null);
             // a large run never lands in the shipped tiny model's folder by default
-            Path out = this.out != null ? this.out : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
+            Path out = this.out != null ? this.out : h != null ? h.modelDir()
+                    : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
             BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
                     .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
-            System.out.println("training TinyDiT " + size + " for " + steps + " steps into " + out.toAbsolutePath());
+            System.out.println("training TinyDiT " + size + " for " + steps + " steps on " + device + " into "
+                    + out.toAbsolutePath());
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("train base").setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate()
                     .startsFrom(Math.min(steps, BaseTrainer.resumeStep(out)), java.time.Duration.ZERO).build()) {
-                BaseTrainer trainer = new BaseTrainer(cfg, s, out);
+                BaseTrainer trainer = new BaseTrainer(cfg, s, out, device);
                 if (samplesEvery > 0) {
                     trainer.onCheckpoint(samplesEvery, (st, ema) -> org.inflvg.TrainingSamples.write(ema, out, st));
                 }
@@ -155,8 +173,9 @@ public final class TrainCommand implements Runnable {
         int evalClips;
         @Option(names = "--seed", defaultValue = "0", description = "seed (default ${DEFAULT-VALUE})")
         long seed;
-        @Option(names = "--out", defaultValue = "data/rewards", description = "output folder (default ${DEFAULT-VALUE})")
+        @Option(names = "--out", description = "output folder (default: the host file's rewards folder, else data/rewards)")
         Path out;
+        @picocli.CommandLine.Mixin HostOptions host;
 
         @Override
         public Integer call() {
@@ -170,10 +189,12 @@ public final class TrainCommand implements Runnable {
             }
             var settings = new org.inflvg.reward.RewardTrainer.Settings(identitySteps, alignmentSteps, artifactClips,
                     evalClips, seed);
-            System.out.println("training the reward models into " + out.toAbsolutePath());
+            ai.djl.Device device = host.djlDevice(null);
+            Path out = this.out != null ? this.out : host.host() != null ? host.host().rewardsDir() : Path.of("data/rewards");
+            System.out.println("training the reward models on " + device + " into " + out.toAbsolutePath());
             ProgressBar[] bar = new ProgressBar[1];
             String[] stage = {""};
-            try (var models = new org.inflvg.reward.RewardTrainer(settings, out).train((st, step, total, loss) -> {
+            try (var models = new org.inflvg.reward.RewardTrainer(settings, out, device).train((st, step, total, loss) -> {
                 if (!st.equals(stage[0])) {
                     if (bar[0] != null) {
                         bar[0].close();

@@ -62,15 +62,24 @@ public final class AdamW implements AutoCloseable {
 
     private double updateInScope(double lr, double clip) {
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        double sq = 0;
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
         for (var e : params.all().entrySet()) {
             NDArray g = e.getValue().getGradient();
             grads.put(e.getKey(), g);
-            double part = g.square().sum().getFloat();
-            if (!Double.isFinite(part) && lastNonFinite == null) {
-                lastNonFinite = e.getKey();
+            parts.add(g.square().sum());                                     // [] on the device
+        }
+        // the global norm is one device-side reduction and one scalar read per step (a GPU sync), not one per parameter
+        // (the parts summed in float64, as the Java sum of the old per-parameter reads was: no new overflow)
+        double sq = ai.djl.ndarray.NDArrays.stack(parts).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).sum()
+                .getDouble();
+        if (!Double.isFinite(sq) && lastNonFinite == null) {
+            // rare: read the parts only to name the culprit for the log
+            String[] names = grads.keySet().toArray(new String[0]);
+            for (int i = 0; i < names.length && lastNonFinite == null; i++) {
+                if (!Float.isFinite(parts.get(i).getFloat())) {
+                    lastNonFinite = names[i];
+                }
             }
-            sq += part;
         }
         double norm = Math.sqrt(sq);
         try {

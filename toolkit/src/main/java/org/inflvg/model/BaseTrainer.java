@@ -84,11 +84,19 @@ public final class BaseTrainer {
     private final ModelConfig cfg;
     private final Settings settings;
     private final Path out;
+    private final ai.djl.Device device;
 
+    /** Trains on the CPU (the embedded default host's device). */
     public BaseTrainer(ModelConfig cfg, Settings settings, Path out) {
+        this(cfg, settings, out, ai.djl.Device.cpu());
+    }
+
+    /** Trains on {@code device} (a host's, {@code HostConfig.djlDevice()}): weights, moments and every step's arrays. */
+    public BaseTrainer(ModelConfig cfg, Settings settings, Path out, ai.djl.Device device) {
         this.cfg = cfg;
         this.settings = settings;
         this.out = out;
+        this.device = device;
     }
 
     /**
@@ -138,7 +146,7 @@ public final class BaseTrainer {
 
     public double run(Consumer<StepLog> progress) {
         Path ckpt = out.resolve("checkpoint");
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = NDManager.newBaseManager(device)) {
             Engine.getInstance().setRandomSeed((int) settings.seed());
             TinyDiT model = TinyDiT.create(cfg, root, settings.seed());
             TinyDiT ema = TinyDiT.create(cfg, root, settings.seed());

@@ -310,21 +310,19 @@ public final class KvCache implements AutoCloseable {
                     : "this cache does not keep queries (keepQueries(false)), so attention cannot be read from it; "
                             + "keep them (the default) to use attention:K or provenance attention");
         }
-        float[] acc = new float[history];
         try (NDManager s = m.newSubManager()) {
+            NDArray acc = null;                                                     // [history], on the device
             for (int l = 0; l < cfg.depth(); l++) {
                 NDArray k = keys[l].get(new NDIndex(":, :, 0:" + history + ", :"));
                 k.attach(s);
                 NDArray q = lastQueries[l].duplicate();
                 q.attach(s);
                 NDArray p = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);          // [1, H, N, history]
-                float[] mean = p.reshape(-1, history).mean(new int[] {0}).toFloatArray();
-                for (int i = 0; i < history; i++) {
-                    acc[i] += mean[i] / cfg.depth();
-                }
+                NDArray mean = p.reshape(-1, history).mean(new int[] {0}).div(cfg.depth());
+                acc = acc == null ? mean : acc.add(mean);
             }
+            return acc.toFloatArray();                                              // one read, not one per layer
         }
-        return acc;
     }
 
     /**
@@ -342,22 +340,20 @@ public final class KvCache implements AutoCloseable {
         for (int i : context) {
             check(i);
         }
-        float[] acc = new float[context.length];
         try (NDManager s = m.newSubManager()) {
             NDArray idx = s.create(Arrays.stream(context).asLongStream().toArray());
+            NDArray acc = null;                                                            // [C], on the device
             for (int l = 0; l < cfg.depth(); l++) {
                 NDArray k = keys[l].get(new NDIndex(":, :, {}, :", idx));                  // [1, H, C, hd]
                 k.attach(s);
                 NDArray ql = q[l].duplicate();
                 ql.attach(s);
                 NDArray p = ql.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);                 // [1, H, N, C]
-                float[] mean = p.reshape(-1, context.length).mean(new int[] {0}).toFloatArray();
-                for (int i = 0; i < context.length; i++) {
-                    acc[i] += mean[i] / cfg.depth();
-                }
+                NDArray mean = p.reshape(-1, context.length).mean(new int[] {0}).div(cfg.depth());
+                acc = acc == null ? mean : acc.add(mean);
             }
+            return acc.toFloatArray();                                                     // one read
         }
-        return acc;
     }
 
     /**

@@ -269,32 +269,40 @@ public final class RewardModels implements Judge, AutoCloseable {
             NDArray logits = frameNet.forward(all);
             NDArray subj = logits.get(":, 0:" + (SUBJECTS + 1)).softmax(1);
             NDArray bg = logits.get(":, " + (SUBJECTS + 1) + ":").softmax(1);
-            float[] e = emb.toFloatArray(), s = subj.toFloatArray(), b = bg.toFloatArray();
+            // every frame's outputs in one read, every clip's action probabilities in one more (two device syncs a
+            // batch, not three plus one per clip)
+            int W = EMBED + SUBJECTS + 1 + BACKGROUNDS;
+            float[] fr = NDArrays.concat(new NDList(emb, subj, bg), 1).toFloatArray();  // [frames, W]
             float[] act = null;
             if (!pairs.isEmpty()) {
                 NDArray pf = pairNet.forward(pairs.size() == 1 ? pairs.get(0) : NDArrays.concat(new NDList(pairs), 0));
-                act = pf.toFloatArray();
+                int P = (int) pf.getShape().get(0), C = clips.size();
+                float[] avg = new float[C * P];                                 // [C, P]: each clip's mean over its pairs
+                int q0 = 0;
+                for (int c = 0; c < C; c++) {
+                    int n = clips.get(c).frameCount();
+                    for (int q = 0; q < n - 1; q++) {
+                        avg[c * P + q0 + q] = 1f / (n - 1);
+                    }
+                    q0 += Math.max(0, n - 1);
+                }
+                NDArray mean = m.create(avg, new ai.djl.ndarray.types.Shape(C, P)).matMul(pf);   // [C, PAIR_FEATURES]
+                act = actionLogits(mean).softmax(1).toFloatArray();                            // [C, ACTIONS]
             }
             List<ClipAnalysis> out = new ArrayList<>();
-            int f0 = 0, p0 = 0;
-            for (Video v : clips) {
-                int n = v.frameCount();
+            int f0 = 0;
+            for (int c = 0; c < clips.size(); c++) {
+                int n = clips.get(c).frameCount();
                 float[][] ee = new float[n][], ss = new float[n][], bb = new float[n][];
                 for (int f = 0; f < n; f++) {
-                    ee[f] = java.util.Arrays.copyOfRange(e, (f0 + f) * EMBED, (f0 + f + 1) * EMBED);
-                    ss[f] = java.util.Arrays.copyOfRange(s, (f0 + f) * (SUBJECTS + 1), (f0 + f + 1) * (SUBJECTS + 1));
-                    bb[f] = java.util.Arrays.copyOfRange(b, (f0 + f) * BACKGROUNDS, (f0 + f + 1) * BACKGROUNDS);
+                    int at = (f0 + f) * W;
+                    ee[f] = java.util.Arrays.copyOfRange(fr, at, at + EMBED);
+                    ss[f] = java.util.Arrays.copyOfRange(fr, at + EMBED, at + EMBED + SUBJECTS + 1);
+                    bb[f] = java.util.Arrays.copyOfRange(fr, at + EMBED + SUBJECTS + 1, at + W);
                 }
                 float[] a = new float[ACTIONS];
                 if (n > 1) {
-                    float[] mean = new float[PAIR_FEATURES];
-                    for (int q = 0; q < n - 1; q++) {
-                        for (int k = 0; k < PAIR_FEATURES; k++) {
-                            mean[k] += act[(p0 + q) * PAIR_FEATURES + k] / (n - 1);
-                        }
-                    }
-                    a = actionHead(m, mean);
-                    p0 += n - 1;
+                    System.arraycopy(act, c * ACTIONS, a, 0, ACTIONS);
                 } else {
                     java.util.Arrays.fill(a, 1f / ACTIONS);
                 }
@@ -303,11 +311,6 @@ public final class RewardModels implements Judge, AutoCloseable {
             }
             return out;
         }
-    }
-
-    private float[] actionHead(NDManager m, float[] features) {
-        NDArray x = m.create(features).reshape(1, PAIR_FEATURES);
-        return actionLogits(x).softmax(1).toFloatArray();
     }
 
     /** Action logits from mean pair features (B, F), for training. */

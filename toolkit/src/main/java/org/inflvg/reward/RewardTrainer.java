@@ -71,9 +71,18 @@ public final class RewardTrainer {
     private final Path out;
     private final SpriteWorld world = SpriteWorld.standard();
 
+    private final ai.djl.Device device;
+
+    /** Trains on the CPU (the embedded default host's device). */
     public RewardTrainer(Settings settings, Path out) {
+        this(settings, out, ai.djl.Device.cpu());
+    }
+
+    /** Trains on {@code device} (a host's, {@code HostConfig.djlDevice()}); a resumed folder is loaded there too. */
+    public RewardTrainer(Settings settings, Path out, ai.djl.Device device) {
         this.settings = settings;
         this.out = out;
+        this.device = device;
     }
 
     /** Trains (or resumes), evaluates, saves and returns the models; the caller closes them. */
@@ -81,7 +90,7 @@ public final class RewardTrainer {
         Set<String> done = new HashSet<>();
         RewardModels models;
         if (out != null && Files.isRegularFile(out.resolve(RewardModels.CONFIG))) {
-            models = RewardModels.load(out);
+            models = RewardModels.load(out, device);
             models.figures().path("stagesDone").forEach(n -> done.add(n.asText()));
             identityDone = models.figures().path("identityStepsDone").asInt(done.contains("identity") ? Integer.MAX_VALUE : 0);
             alignmentDone = models.figures().path("alignmentStepsDone").asInt(done.contains("alignment") ? Integer.MAX_VALUE : 0);
@@ -92,7 +101,7 @@ public final class RewardTrainer {
                 done.remove("alignment");
             }
         } else {
-            models = RewardModels.create(NDManager.newBaseManager(), settings.seed());
+            models = RewardModels.create(NDManager.newBaseManager(device), settings.seed());
         }
         try {
             Engine.getInstance().setRandomSeed((int) settings.seed());

@@ -112,4 +112,121 @@ class HostOptionsTest {
         assertEquals(rec[0].get("framesSha256").asText(), rec[1].get("framesSha256").asText(),
                 "the TorchScript export gives other frames than the embedded model");
     }
+
+    /** Every command that runs a model, the training commands included. */
+    static final String[][] DEVICE_COMMANDS;
+
+    static {
+        DEVICE_COMMANDS = java.util.Arrays.copyOf(COMMANDS, COMMANDS.length + 2);
+        DEVICE_COMMANDS[COMMANDS.length] = new String[] {"train", "base"};
+        DEVICE_COMMANDS[COMMANDS.length + 1] = new String[] {"train", "rewards"};
+    }
+
+    /** The command with more arguments and an --out in {@code dir} when it has one (bench speed has none). */
+    static String[] withOut(String[] cmd, Path dir, String... more) {
+        String[] all = with(cmd, more);
+        return String.join(" ", cmd).equals("bench speed") ? all : with(all, "--out", dir.resolve("o").toString());
+    }
+
+    /** A run with what the command printed to System.out (commands print there, not to picocli's writer). */
+    record Printed(int code, String out, String err) {
+    }
+
+    static Printed runPrinted(String... args) {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(bytes, true));
+        try {
+            MainTest.Run r = MainTest.run(args);
+            return new Printed(r.code(), bytes.toString(), r.err());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void aBadDeviceExits2OnEveryCommandNamingTheFlagAndItsForms(@TempDir Path dir) {
+        for (String[] cmd : DEVICE_COMMANDS) {
+            for (String bad : new String[] {"tpu", "gpu:-1", "gpu:x", "cuda:0"}) {
+                Printed r = runPrinted(withOut(cmd, dir, "--device", bad));
+                assertEquals(2, r.code(), String.join(" ", cmd) + " --device " + bad + ": " + r.err());
+                assertTrue(r.err().contains("--device must be cpu, gpu (GPU 0) or gpu:N") && r.err().contains("'" + bad + "'"),
+                        String.join(" ", cmd) + ": " + r.err());
+                assertEquals("", r.out(), String.join(" ", cmd) + " printed before the check");
+            }
+        }
+    }
+
+    @Test
+    void aGpuDeviceWithoutAGpuExits2BeforeAnyOutputAndNamesTheCpuFile(@TempDir Path dir) {
+        Assumptions.assumeTrue(Engine.getInstance().getGpuCount() == 0, "a GPU is present");
+        for (String[] cmd : DEVICE_COMMANDS) {
+            for (String gpu : new String[] {"gpu", "gpu:1"}) {
+                Printed r = runPrinted(withOut(cmd, dir, "--device", gpu));
+                assertEquals(2, r.code(), String.join(" ", cmd) + ": " + r.err());
+                assertTrue(r.err().contains("--device " + gpu) && r.err().contains("DJL sees no GPU")
+                        && r.err().contains("data/hosts/cpu-tiny.json") && r.err().contains("--device cpu"), r.err());
+                assertEquals("", r.out(), String.join(" ", cmd) + " printed before the check");
+            }
+        }
+        // one shard per device: the shard is parsed, the device checked, nothing runs
+        Printed shard = runPrinted("bench", "csv", "--device", "gpu:1", "--shard", "1/2", "--out",
+                dir.resolve("s1").toString());
+        assertEquals(2, shard.code());
+        assertTrue(shard.err().contains("DJL sees no GPU"), shard.err());
+        assertTrue(!Files.exists(dir.resolve("s1")), "no output folder before the device is checked");
+        Printed badShard = runPrinted("bench", "csv", "--device", "cpu", "--shard", "2/2");
+        assertEquals(2, badShard.code());
+        assertTrue(badShard.err().contains("--shard must be i/n"), badShard.err());
+    }
+
+    /** The flag overrides the host file: a GPU host file runs on the CPU with --device cpu, and the record says so. */
+    @Test
+    void deviceOverridesTheHostFilesDevice(@TempDir Path dir) throws Exception {
+        TestModels.saveRandom(dir.resolve("model"));
+        Path host = dir.resolve("gpu-host.json");
+        HostConfig.CPU_TINY.withModel(dir.resolve("model").toString(), null).withDevice("gpu:3").write(host);
+        if (Engine.getInstance().getGpuCount() < 4) {
+            Printed noGpu = runPrinted("generate", "--config", host.toString(), "--prompt", "A robot jumps on the beach",
+                    "--out", dir.resolve("x").toString());
+            assertEquals(2, noGpu.code());
+            assertTrue(noGpu.err().contains("--config") && noGpu.err().contains("device gpu:3"), noGpu.err());
+        }
+        Path out = dir.resolve("gen");
+        MainTest.Run r = MainTest.run("generate", "--config", host.toString(), "--device", "cpu", "--prompt",
+                "A robot jumps on the beach", "--selector", "full", "--scale", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rec = new ObjectMapper().readTree(out.resolve("story.json").toFile());
+        assertEquals("cpu", rec.get("host").get("device").asText());
+        assertEquals("cpu()", rec.get("device").asText());
+        assertEquals(dir.resolve("model").toString(), rec.get("host").get("model").asText());
+        // --model with --device: the model folder's host on that device
+        MainTest.Run m = MainTest.run("generate", "--model", dir.resolve("model").toString(), "--device", "cpu",
+                "--prompt", "A robot jumps on the beach", "--selector", "full", "--scale", "1", "--out",
+                dir.resolve("gen2").toString());
+        assertEquals(0, m.code(), m.err());
+        JsonNode rec2 = new ObjectMapper().readTree(dir.resolve("gen2/story.json").toFile());
+        assertEquals(rec.get("framesSha256").asText(), rec2.get("framesSha256").asText());
+    }
+
+    /** train base and train rewards take --config: the host's size, model folder and batch; a size clash exits 2. */
+    @Test
+    void trainBaseTakesTheHostFile(@TempDir Path dir) throws Exception {
+        Path host = dir.resolve("host.json");
+        HostConfig.CPU_TINY.withModel(dir.resolve("large-model").toString(), "large").write(host);
+        Printed clash = runPrinted("train", "base", "--config", host.toString(), "--size", "tiny", "--steps", "1");
+        assertEquals(2, clash.code());
+        assertTrue(clash.err().contains("--size tiny") && clash.err().contains("names size large"), clash.err());
+        assertEquals("", clash.out());
+        Path micro = dir.resolve("micro.json");
+        HostConfig.CPU_TINY.withModel(dir.resolve("micro-model").toString(), null)
+                .withBatch(new HostConfig.Batch(8, 1)).write(micro);
+        Printed ok = runPrinted("train", "base", "--config", micro.toString(), "--size", "micro", "--steps", "1",
+                "--device", "cpu");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("on cpu()") && ok.out().contains("micro-model"), ok.out());
+        JsonNode state = new ObjectMapper().readTree(dir.resolve("micro-model/checkpoint/state.json").toFile());
+        assertEquals(1, state.get("settings").get("batch").asInt(), "the host's batch.train is the default batch");
+        assertEquals(1, state.get("step").asInt());
+    }
 }

@@ -68,6 +68,32 @@ class KernelCommandTest {
         assertTrue(argv.contains("-Dinflvg.home=" + home));
     }
 
+    /** With a local libtorch set up (INFLVG_LIBTORCH in the launcher), the kernel's JVM loads the same one. */
+    @Test
+    void aLocalLibtorchTravelsIntoTheKernelspec(@TempDir Path temp) throws IOException {
+        Path home = fakeCheckout(temp.resolve("checkout"));
+        String[] names = {"PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR"};
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(names[0]) == null, "PYTORCH_LIBRARY_PATH is set");
+        try {
+            System.setProperty(names[0], "/opt/site-packages/torch/lib");
+            System.setProperty(names[1], "2.7.1");
+            System.setProperty(names[2], "cu128");
+            assertEquals(0, install(home, "--dir", temp.resolve("kernels").toString(), "--jvm-option=-Xmx12g"));
+        } finally {
+            for (String n : names) {
+                System.clearProperty(n); // DJL reads these too: never leave them to a later test
+            }
+        }
+        JsonNode spec = new ObjectMapper().readTree(temp.resolve("kernels/inflvg/kernel.json").toFile());
+        List<String> argv = new ArrayList<>();
+        spec.path("argv").forEach(a -> argv.add(a.asText()));
+        int cp = argv.indexOf("-cp");
+        assertEquals("-Xmx12g", argv.get(cp - 1), "the user's options still come last");
+        assertEquals(List.of("-DPYTORCH_LIBRARY_PATH=/opt/site-packages/torch/lib", "-DPYTORCH_VERSION=2.7.1",
+                "-DPYTORCH_FLAVOR=cu128"), argv.subList(cp - 4, cp - 1));
+        assertTrue(argv.contains("-Dai.djl.offline=true"));
+    }
+
     @Test
     void prefixInstallsUnderShareJupyter(@TempDir Path temp) throws IOException {
         Path home = fakeCheckout(temp.resolve("checkout"));
