@@ -29,7 +29,12 @@ import tech.tablesaw.api.Table;
  * that writes the chunk to the cache, with exactly the scene's context: kept history and the scene's own tokens),
  * softmax over that context, averaged over layers, heads and the chunk's queries; NaN for tokens not kept. It is read
  * afterwards from the queries the cache keeps for attention selectors, so generation pays nothing for it. The
- * denoising steps' queries are not recorded.
+ * denoising steps' queries are not in this column; see the next paragraph.
+ *
+ * <p><b>Attention over every step</b> ({@code attention_steps}): when the story recorded attention
+ * ({@link Story#recordAttention}), the mean share of one query's attention each kept token received over all of the
+ * scene's chunks, their denoising steps and clean passes, layers, heads and queries, softmax over the whole context
+ * (kept history, the scene's earlier chunks and the chunk itself); NaN when not recorded.
  *
  * <p><b>Full-context attention.</b> For every history token, the attention the last chunk before the switch paid it,
  * softmax over the whole history ({@code full_attention}): what full context would have looked at, and the basis of
@@ -53,6 +58,7 @@ public final class Provenance {
     private final double[] subjectShare;
     private final float[] score;
     private final double[] attention;   // per history token: share of the scene's last chunk's attention (NaN: not kept)
+    private final double[] attentionSteps; // per history token: mean share over every step of the scene (recorded), NaN else
     private final double[] fullAttention; // per history token: attention of the last queries before the switch, whole history
     private int contextSize;
 
@@ -73,6 +79,8 @@ public final class Provenance {
         Arrays.fill(attention, Double.NaN);
         fullAttention = new double[history];
         Arrays.fill(fullAttention, Double.NaN);
+        attentionSteps = new double[history];
+        Arrays.fill(attentionSteps, Double.NaN);
     }
 
     /** Provenance of the selection scene {@code t} (1 .. scenes done - 1) of a story used. */
@@ -127,6 +135,10 @@ public final class Provenance {
             pv.rendered[i] = f < renderedFrames;
             pv.subjectShare[i] = on / (double) (p * p);
             pv.score[i] = scores == null ? Float.NaN : scores[i];
+        }
+        double[] paid = story.attentionPaid(t);
+        if (paid != null) {
+            System.arraycopy(paid, 0, pv.attentionSteps, 0, Math.min(history, paid.length));
         }
         // attention of the scene's last chunk (clean pass) over its real context: kept history + the scene's own tokens
         int end = cache.firstTokenOfScene(t + 1), start = cache.firstTokenOfScene(t);
@@ -186,8 +198,9 @@ public final class Provenance {
             t.addColumns(k);
         }
         DoubleColumn fullAtt = DoubleColumn.create("full_attention", Arrays.stream(idx).mapToDouble(i -> fullAttention[i]));
-        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), att, fullAtt, s,
-                share, m);
+        DoubleColumn steps = DoubleColumn.create("attention_steps", Arrays.stream(idx).mapToDouble(i -> attentionSteps[i]));
+        t.addColumns(a, sc, IntColumn.create("rank", Arrays.stream(idx).map(i -> rank[i]).toArray()), att, steps, fullAtt,
+                s, share, m);
         return t;
     }
 

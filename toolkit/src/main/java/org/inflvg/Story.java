@@ -86,6 +86,29 @@ public final class Story implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Records the attention every chunk actually pays its kept history tokens — at every denoising step and the clean
+     * pass, averaged over layers, heads and queries ({@link org.inflvg.model.AttentionProbe}) — for the scenes generated
+     * from now on; read it with {@link #attentionPaid(int)} or in {@link Provenance}'s {@code attention_steps} column.
+     * Off by default: generation then does none of this work. Recording does not change a pixel.
+     */
+    public Story recordAttention(boolean on) {
+        cache.probe(on ? new org.inflvg.model.AttentionProbe() : null);
+        return this;
+    }
+
+    /**
+     * The attention scene {@code t} paid each history token while it was generated (its chunks' denoising steps and
+     * clean passes, layers, heads and queries averaged; each value a token's mean share of one query's attention):
+     * [history tokens of scene t], NaN for tokens the selection did not keep. Null when the scene was not recorded
+     * ({@link #recordAttention}) or its model cannot report attention (the TorchScript one).
+     */
+    public double[] attentionPaid(int t) {
+        return attentionPaid.get(t);
+    }
+
+    private final java.util.Map<Integer, double[]> attentionPaid = new java.util.HashMap<>();
+
     private void requireFresh(String what) {
         if (!scenes.isEmpty() || chunkInScene > 0) {
             throw new IllegalStateException(what + " must be set before the story's first step");
@@ -150,6 +173,9 @@ public final class Story implements AutoCloseable {
         String prompt = eps.scenes().get(s);
         if (chunkInScene == 0) {
             sceneStart = cache.size();
+            if (cache.probe() != null) {
+                cache.probe().reset();
+            }
             currentSelection = s == 0 ? null : selector.select(new SelectionRequest(model, cache, sceneStart, prompt,
                     SelectionRequest.subjectOf(prompt), s, seed));
         }
@@ -163,6 +189,14 @@ public final class Story implements AutoCloseable {
         chunkInScene++;
         if (chunkInScene < cfg.chunksPerScene()) {
             return null;
+        }
+        if (cache.probe() != null && currentSelection != null && cache.probe().calls() > 0) {
+            double[] paid = new double[sceneStart];
+            java.util.Arrays.fill(paid, Double.NaN);
+            for (int tok : currentSelection.keptTokens()) {
+                paid[tok] = cache.probe().meanShare(tok);
+            }
+            attentionPaid.put(s, paid);
         }
         Scene scene = new Scene(s, prompt, sceneVideo(cfg, sceneChunks),
                 currentSelection, sceneMillis.stream().mapToDouble(Double::doubleValue).toArray(),

@@ -37,7 +37,7 @@ class ProvenanceTest {
             System.out.println(t.first(5));
             assertEquals(20, t.rowCount());
             assertEquals(Arrays.asList("token", "scene", "frame", "row", "col", "anchor", "score", "rank", "attention",
-                    "full_attention", "subject", "subject_share", "mask"), t.columnNames());
+                    "attention_steps", "full_attention", "subject", "subject_share", "mask"), t.columnNames());
             // attention of the scene's last chunk: a share of one softmax over kept history + the scene's own tokens
             double onHistory = t.doubleColumn("attention").sum();
             assertEquals(onHistory, p.attentionToHistory(), 1e-9);
@@ -68,6 +68,75 @@ class ProvenanceTest {
     }
 
     /** Over its whole context (kept history + its own scene), a chunk's attention sums to 1; for any scene of the story. */
+    /** The probe's share for one forward pass equals softmax(q · [kept; chunk]ᵀ) from the pass's own queries and keys. */
+    @Test
+    void theProbeRecordsTheSoftmaxTheModelUsed() {
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4);
+             ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            story.next();
+            var model = lvg.model();
+            var cache = story.cache();
+            int[] keep = {0, 3, 17, 40, cache.size() - 1};
+            org.inflvg.model.AttentionProbe probe = new org.inflvg.model.AttentionProbe();
+            cache.probe(probe);
+            var ctx = cache.gather(keep, m);
+            assertTrue(ctx.recordsAttention());
+            var x = m.randomNormal(new ai.djl.ndarray.types.Shape(1, CFG.tokensPerChunk(), CFG.patchDim()));
+            var text = model.text(m, model.tokenize(StoryTest.PROMPTS.split("\\|")[1].trim()), 1);
+            java.util.List<ai.djl.ndarray.NDArray[]> kv = new java.util.ArrayList<>();
+            model.velocity(m, x, new float[] {0.5f}, CFG.sceneFrames(), text, ctx, kv);
+            assertEquals(CFG.depth(), probe.calls(), "one call per layer");
+            double[] expected = new double[keep.length];
+            for (int l = 0; l < CFG.depth(); l++) {
+                var q = kv.get(l)[2];
+                var keys = ctx.keys(l).concat(kv.get(l)[0], 2);
+                float[] share = q.matMul(keys.transpose(0, 1, 3, 2)).softmax(-1)
+                        .get(new ai.djl.ndarray.index.NDIndex(":, :, :, 0:" + keep.length)).reshape(-1, keep.length)
+                        .mean(new int[] {0}).toFloatArray();
+                for (int i = 0; i < keep.length; i++) {
+                    expected[i] += share[i] / CFG.depth();
+                }
+            }
+            for (int i = 0; i < keep.length; i++) {
+                assertEquals(expected[i], probe.meanShare(keep[i]), 1e-6, "token " + keep[i]);
+                assertTrue(expected[i] > 0 && expected[i] < 1);
+            }
+            assertEquals(0, probe.meanShare(1), "a token outside the context received nothing");
+            cache.probe(null);
+            assertTrue(!cache.gather(keep, m).recordsAttention(), "no probe, no recording");
+        }
+    }
+
+    /** Recording changes no pixel; every kept token gets its share over all steps, dropped ones NaN. */
+    @Test
+    void attentionOverEveryStepIsRecordedOnlyWhenAsked() {
+        String plain;
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(1))) {
+            story.all();
+            plain = story.video().sha256();
+            assertEquals(null, story.attentionPaid(1));
+            assertTrue(story.provenance(1).table().doubleColumn("attention_steps").isMissing().size() > 0);
+        }
+        try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(1))
+                .recordAttention(true)) {
+            story.all();
+            assertEquals(plain, story.video().sha256(), "recording attention must not change a pixel");
+            for (int t = 1; t <= 2; t++) {
+                double[] paid = story.attentionPaid(t);
+                var sel = story.scenes().get(t).selection();
+                assertEquals(sel.candidates(), paid.length);
+                double sum = 0;
+                for (int i = 0; i < paid.length; i++) {
+                    assertEquals(sel.keeps(i), !Double.isNaN(paid[i]), "scene " + t + " token " + i);
+                    sum += sel.keeps(i) ? paid[i] : 0;
+                }
+                assertTrue(sum > 0 && sum < 1, "the kept history's share of attention, scene " + t + ": " + sum);
+                Table kept = story.provenance(t).table();
+                assertEquals(0, kept.doubleColumn("attention_steps").isMissing().size());
+            }
+        }
+    }
+
     @Test
     void attentionOfAChunkIsADistributionOverItsContext() {
         try (InfLVG lvg = InfLVG.load(dir); Story story = lvg.story(StoryTest.PROMPTS).seed(4).selector(Selectors.window(2));

@@ -26,6 +26,7 @@ public final class KvCache implements AutoCloseable {
     private int[] frame = new int[0], row = new int[0], col = new int[0], scene = new int[0];
     private boolean keepQueries = true;
     private long bookkeepingNanos;
+    private AttentionProbe probe;
 
     public KvCache(ModelConfig cfg, NDManager parent) {
         this.cfg = cfg;
@@ -49,6 +50,20 @@ public final class KvCache implements AutoCloseable {
     public KvCache keepQueries(boolean keep) {
         this.keepQueries = keep;
         return this;
+    }
+
+    /**
+     * Attaches {@code probe} (null detaches): contexts gathered afterwards report the attention the model pays their
+     * tokens to it, at every denoising step and clean pass ({@link AttentionProbe}). Off by default.
+     */
+    public KvCache probe(AttentionProbe probe) {
+        this.probe = probe;
+        return this;
+    }
+
+    /** The attached probe, or null. */
+    public AttentionProbe probe() {
+        return probe;
     }
 
     /** Milliseconds this cache has spent keeping queries (the attention bookkeeping), for {@code bench speed}. */
@@ -277,10 +292,23 @@ public final class KvCache implements AutoCloseable {
                 v[l].attach(m);
             }
         }
+        AttentionProbe p = probe;
         return new VideoModel.Context() {
             @Override
             public int tokens() {
                 return kept;
+            }
+
+            @Override
+            public boolean recordsAttention() {
+                return p != null && kept > 0;
+            }
+
+            @Override
+            public void attended(int layer, NDArray share) {
+                if (p != null) {
+                    p.record(indices, share.toFloatArray());
+                }
             }
 
             @Override

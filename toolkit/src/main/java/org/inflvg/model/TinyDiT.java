@@ -430,6 +430,12 @@ public final class TinyDiT implements VideoModel {
                 ck = ck.broadcast(sh);
                 cv = cv.broadcast(sh);
             }
+            if (ctx.recordsAttention()) { // the same operations as attend(), keeping the probabilities
+                NDArray p = q.matMul(ck.concat(k, 2).transpose(0, 1, 3, 2)).softmax(-1); // [S, H, Nq, M + Nq]
+                int kept = ctx.tokens();
+                ctx.attended(layer, p.get(new NDIndex(":, :, :, 0:" + kept)).reshape(-1, kept).mean(new int[] {0}));
+                return p.matMul(cv.concat(v, 2));
+            }
             return attend(q, ck.concat(k, 2), cv.concat(v, 2), null);
         };
         for (int b = 0; b < cfg.depth(); b++) {

@@ -57,5 +57,21 @@ public interface VideoModel extends AutoCloseable {
         NDArray keys(int layer);
 
         NDArray values(int layer);
+
+        /**
+         * Whether the model should report the attention this context receives ({@link #attended}); false unless an
+         * {@link AttentionProbe} is attached to the cache, so models skip the extra work.
+         */
+        default boolean recordsAttention() {
+            return false;
+        }
+
+        /**
+         * Reports the share of attention each of the context's {@link #tokens()} kept tokens received at one call of
+         * layer {@code layer}: {@code share} is [tokens()], averaged over rows, heads and queries, softmax over the
+         * whole context (kept tokens and the chunk itself). Only called when {@link #recordsAttention()}.
+         */
+        default void attended(int layer, NDArray share) {
+        }
     }
 }
