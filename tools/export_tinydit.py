@@ -362,6 +362,9 @@ def main(argv=None):
     if source_sha != meta.get("sha256"):
         sys.exit(f"{bin_file} does not match the SHA-256 in {cfg_file}: truncated or another model")
     cfg, vocabulary = meta["config"], meta["vocabulary"]
+    if cfg.get("convChannels", 0) != 0:
+        sys.exit(f"{cfg_file} has a convolutional stem and head (convChannels {cfg['convChannels']}), which this "
+                 "script does not re-implement yet; export a model without it (convChannels 0)")
     torch.set_grad_enabled(False)
     W = read_weights(bin_file)
     module = TinyDiTModule(cfg, len(vocabulary) + 1, W).eval()     # + 1: id 0 is padding

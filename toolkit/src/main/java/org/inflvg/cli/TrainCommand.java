@@ -100,6 +100,10 @@ public final class TrainCommand implements Runnable {
         double lr;
         @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
         int checkpointEvery;
+        @Option(names = "--conv", defaultValue = "0", description = "channels of a convolutional stem and head that "
+                + "add locality across patch borders (0: none, the shipped model; 16 is a sensible try); a new "
+                + "configuration: train it into a new --out folder (default ${DEFAULT-VALUE})")
+        int conv;
         @Option(names = "--samples-every", defaultValue = "250", description = "write a sample sheet (PNG: continuation, "
                 + "scene switch, formation from noise; fixed prompts and noise) to <out>/samples every N steps, at a "
                 + "checkpoint; 0: never (default ${DEFAULT-VALUE})")
@@ -124,6 +128,11 @@ public final class TrainCommand implements Runnable {
                 case "micro" -> ModelConfig.TINY.withWidth(32, 1, 2);
                 default -> throw new BadInputException("--size must be tiny, large or micro, got '" + size + "'");
             };
+            if (conv < 0 || conv > 256) {
+                throw new BadInputException("--conv must be 0 (no convolutional stem and head) or a channel count in "
+                        + "[1, 256], got " + conv);
+            }
+            cfg = cfg.withConv(conv);
             if (samplesEvery < 0 || (samplesEvery > 0 && checkpointEvery > 0 && samplesEvery % checkpointEvery != 0)) {
                 throw new BadInputException("--samples-every must be 0 (never) or a multiple of --checkpoint-every ("
                         + checkpointEvery + "), got " + samplesEvery + "; samples are drawn at checkpoints");

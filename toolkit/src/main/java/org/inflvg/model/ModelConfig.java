@@ -15,10 +15,23 @@ package org.inflvg.model;
  * @param maxFrames      largest frame position the model knows (9 scenes = 72 frames)
  * @param denoiseSteps   Euler steps per chunk when generating
  * @param guidance       classifier-free guidance weight (1 = conditional only, no extra pass)
+ * @param convChannels   0 (the shipped model): tokens in and out of the transformer are linear maps of their own patch.
+ *                       C &gt; 0: a convolutional stem and head of C channels add locality across patch borders — the
+ *                       input frames go through a 3×3 convolution (3 → C, GELU) whose patches are added to the token
+ *                       embedding, and the output is also predicted as C features per pixel refined by a 3×3
+ *                       convolution (C → 3) and added to the per-patch output (both added paths start at zero). Absent
+ *                       in older config files, which read as 0.
  */
 public record ModelConfig(int frameSize, int patch, int chunkFrames, int chunksPerScene, int dim, int depth,
                           int heads, int textLayers, int textLength, int maxFrames, int denoiseSteps,
-                          double guidance) {
+                          double guidance, int convChannels) {
+
+    /** A configuration without the convolutional stem and head ({@code convChannels} 0). */
+    public ModelConfig(int frameSize, int patch, int chunkFrames, int chunksPerScene, int dim, int depth, int heads,
+                       int textLayers, int textLength, int maxFrames, int denoiseSteps, double guidance) {
+        this(frameSize, patch, chunkFrames, chunksPerScene, dim, depth, heads, textLayers, textLength, maxFrames,
+                denoiseSteps, guidance, 0);
+    }
 
     /** The embedded TinyDiT: 32x32 frames, 4x4 patches, chunks of 2 frames, scenes of 4 chunks, width 128, 4 blocks. */
     public static final ModelConfig TINY = new ModelConfig(32, 4, 2, 4, 128, 4, 4, 2, 8, 80, 4, 1.0);
@@ -45,6 +58,7 @@ public record ModelConfig(int frameSize, int patch, int chunkFrames, int chunksP
                 + chunkFrames * chunksPerScene + " frames), got " + maxFrames);
         check(denoiseSteps >= 1 && denoiseSteps <= 1000, "denoiseSteps must be in [1, 1000], got " + denoiseSteps);
         check(guidance >= 0 && guidance <= 20, "guidance must be in [0, 20], got " + guidance);
+        check(convChannels >= 0 && convChannels <= 256, "convChannels must be in [0, 256], got " + convChannels);
     }
 
     private static void check(boolean ok, String message) {
@@ -79,16 +93,22 @@ public record ModelConfig(int frameSize, int patch, int chunkFrames, int chunksP
 
     public ModelConfig withDenoiseSteps(int n) {
         return new ModelConfig(frameSize, patch, chunkFrames, chunksPerScene, dim, depth, heads, textLayers,
-                textLength, maxFrames, n, guidance);
+                textLength, maxFrames, n, guidance, convChannels);
     }
 
     public ModelConfig withGuidance(double g) {
         return new ModelConfig(frameSize, patch, chunkFrames, chunksPerScene, dim, depth, heads, textLayers,
-                textLength, maxFrames, denoiseSteps, g);
+                textLength, maxFrames, denoiseSteps, g, convChannels);
     }
 
     public ModelConfig withWidth(int dim, int depth, int heads) {
         return new ModelConfig(frameSize, patch, chunkFrames, chunksPerScene, dim, depth, heads, textLayers,
-                textLength, maxFrames, denoiseSteps, guidance);
+                textLength, maxFrames, denoiseSteps, guidance, convChannels);
+    }
+
+    /** The same sizes with a convolutional stem and head of {@code c} channels (0: none). */
+    public ModelConfig withConv(int c) {
+        return new ModelConfig(frameSize, patch, chunkFrames, chunksPerScene, dim, depth, heads, textLayers,
+                textLength, maxFrames, denoiseSteps, guidance, c);
     }
 }

@@ -125,6 +125,15 @@ public final class TinyDiT implements VideoModel {
         }
         linear(r, "final.mod", d, 2 * d, 0);
         linear(r, "final.out", d, p, 0);
+        int c = cfg.convChannels(), pp = cfg.patch() * cfg.patch();
+        if (c > 0) { // after every other weight, so that configurations without it initialise exactly as before
+            w.normal("stem.conv.w", r, 1 / Math.sqrt(27), c, 3, 3, 3);
+            w.constant("stem.conv.b", 0, c);
+            linear(r, "stem_in", pp * c, d, 0);          // the added paths start at zero
+            linear(r, "final.feat", d, pp * c, 0);
+            w.normal("head.conv.w", r, 1 / Math.sqrt(9.0 * c), 3, c, 3, 3);
+            w.constant("head.conv.b", 0, 3);
+        }
     }
 
     private void linear(Random r, String name, int in, int out, double std) {
@@ -301,7 +310,44 @@ public final class TinyDiT implements VideoModel {
     private NDArray head(NDArray h, NDArray cond) {
         long S = h.getShape().get(0);
         NDList mod = lin(cond, "final.mod").reshape(S, 1, 2L * cfg.dim()).split(2, 2);
-        return lin(ln(h).mul(mod.get(1).add(1f)).add(mod.get(0)), "final.out");
+        NDArray z = ln(h).mul(mod.get(1).add(1f)).add(mod.get(0));
+        NDArray out = lin(z, "final.out");
+        int c = cfg.convChannels();
+        if (c > 0) { // C features per pixel, refined across patch borders by a 3x3 convolution, added to the output
+            NDArray img = conv3x3(toImages(lin(z, "final.feat"), c), "head.conv");
+            out = out.add(toTokens(img, S, 3));
+        }
+        return out;
+    }
+
+    /** Token embedding of chunk tokens [S, N, P]: the patch's linear map, plus the convolutional stem's when present. */
+    private NDArray embed(NDArray x) {
+        NDArray h = lin(x, "patch_in");
+        int c = cfg.convChannels();
+        if (c > 0) {
+            NDArray f = Activation.gelu(conv3x3(toImages(x, 3), "stem.conv"));
+            h = h.add(lin(toTokens(f, x.getShape().get(0), c), "stem_in"));
+        }
+        return h;
+    }
+
+    private NDArray conv3x3(NDArray img, String name) {
+        Shape one = new Shape(1, 1);
+        return ai.djl.nn.convolutional.Conv2d.conv2d(img, w.get(name + ".w"), w.get(name + ".b"), one, one, one, 1)
+                .singletonOrThrow();
+    }
+
+    /** Tokens [S, N, patch*patch*c] (values in (py, px, channel) order) to frames [S*F, c, H, W]. */
+    NDArray toImages(NDArray tok, int c) {
+        long S = tok.getShape().get(0);
+        int F = cfg.chunkFrames(), g = cfg.grid(), p = cfg.patch();
+        return tok.reshape(S, F, g, g, p, p, c).transpose(0, 1, 6, 2, 4, 3, 5).reshape(S * F, c, g * p, g * p);
+    }
+
+    /** Frames [S*F, c, H, W] back to tokens [S, N, patch*patch*c]. */
+    NDArray toTokens(NDArray img, long S, int c) {
+        int F = cfg.chunkFrames(), g = cfg.grid(), p = cfg.patch();
+        return img.reshape(S, F, c, g, p, g, p).transpose(0, 1, 3, 5, 4, 6, 2).reshape(S, (long) F * g * g, (long) p * p * c);
     }
 
     // ---------------------------------------------------------------- training (teacher forcing)
@@ -319,7 +365,7 @@ public final class TinyDiT implements VideoModel {
         NDArray eps = m.create(tb.noise(), clip);
         NDArray t = m.create(tb.t(), new Shape(B, C, 1, 1));
         NDArray xt = x0.mul(t.neg().add(1f)).add(eps.mul(t));
-        NDArray h = lin(NDArrays.stack(x0, xt).reshape(S, N, P), "patch_in");   // [S, N, d], S = (stream, b, c)
+        NDArray h = embed(NDArrays.stack(x0, xt).reshape(S, N, P));             // [S, N, d], S = (stream, b, c)
         int[] first = new int[S];
         float[] ts = new float[S];
         for (int s = 0; s < S; s++) {
@@ -418,7 +464,7 @@ public final class TinyDiT implements VideoModel {
         }
         int[] first = new int[S];
         java.util.Arrays.fill(first, firstFrame);
-        NDArray h = addFramePositions(m, lin(x, "patch_in"), first);
+        NDArray h = addFramePositions(m, embed(x), first);
         NDArray cond = condition(m, t, text[1]);
         Attention attn = (layer, q, k, v) -> {
             if (ctx == null || ctx.tokens() == 0) {

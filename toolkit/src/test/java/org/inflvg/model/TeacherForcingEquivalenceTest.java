@@ -34,6 +34,16 @@ class TeacherForcingEquivalenceTest {
 
     @Test
     void trainingLossEqualsGenerationPathLoss() {
+        equivalence(SMALL);
+    }
+
+    /** The same with the convolutional stem and head (their weights perturbed away from zero too). */
+    @Test
+    void trainingLossEqualsGenerationPathLossWithTheConvolutionalStemAndHead() {
+        equivalence(SMALL.withConv(4));
+    }
+
+    static void equivalence(ModelConfig SMALL) {
         try (NDManager root = NDManager.newBaseManager()) {
             TinyDiT model = TinyDiT.create(SMALL, root, 3);
             randomise(model, 4);
