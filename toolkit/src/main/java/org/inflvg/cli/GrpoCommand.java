@@ -33,6 +33,8 @@ public final class GrpoCommand implements Callable<Integer> {
     int steps;
     @Option(names = "--group", description = "rollouts per group G (default: the host's batch.group, else 8)")
     Integer group;
+    @Option(names = "--budget", defaultValue = "128", description = "kept tokens K of the fresh policies (default ${DEFAULT-VALUE})")
+    int budget;
     @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate (default ${DEFAULT-VALUE})")
     double lr;
     @Option(names = "--seed", defaultValue = "0")
@@ -53,6 +55,9 @@ public final class GrpoCommand implements Callable<Integer> {
         }
         if (count < 1) {
             throw new BadInputException("--sets must be at least 1, got " + count);
+        }
+        if (budget < 1) {
+            throw new BadInputException("--budget must be at least 1 kept token, got " + budget);
         }
         host.check(model);
         Path prompts = host.prompts(this.prompts);
@@ -78,7 +83,8 @@ public final class GrpoCommand implements Callable<Integer> {
             for (int k = set; k < set + count; k++) {
                 Eps eps = sets.get(k);
                 Path dir = count == 1 ? out : out.resolve("set-" + k);
-                PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg, eps, lvg.reward(), cfg, steps,
+                PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg,
+                        lvg.policy().config().withBudget(budget), eps, lvg.reward(), cfg, steps,
                         seed, dir, st -> {
                             pb.step();
                             pb.setExtraMessage(String.format("scene %d reward %.3f", st.scene(), st.meanReward()));

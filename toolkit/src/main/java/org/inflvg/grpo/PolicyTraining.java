@@ -116,13 +116,20 @@ public final class PolicyTraining {
      */
     public static TestTimeResult testTime(InfLVG lvg, Eps eps, RewardFunction reward, GrpoConfig cfg, int steps,
                                           long seed, Path out, Consumer<GrpoStep> progress) {
+        return testTime(lvg, lvg.policy().config(), eps, reward, cfg, steps, seed, out, progress);
+    }
+
+    /** Test-time GRPO with fresh policies of configuration {@code pc} (its budget is the K they keep). */
+    public static TestTimeResult testTime(InfLVG lvg, org.inflvg.policy.PolicyConfig pc, Eps eps, RewardFunction reward,
+                                          GrpoConfig cfg, int steps, long seed, Path out,
+                                          Consumer<GrpoStep> progress) {
         java.util.ArrayList<double[]> ba = new java.util.ArrayList<>();
         logRun(out.resolve("grpo-log.jsonl"), "test-time", reward, cfg, 0);
         try (Story story = lvg.story(eps).seed(seed)) {
             story.next();
             while (story.hasNext()) {
                 int s = story.scenes().size();
-                ContextPolicy p = lvg.newPolicy(lvg.policy().config(), seed * 131 + s);
+                ContextPolicy p = lvg.newPolicy(pc, seed * 131 + s);
                 try (GrpoTrainer t = lvg.grpo(p, cfg, reward)) {
                     double before = t.evaluate(story).total();
                     for (int i = 0; i < steps; i++) {

@@ -53,6 +53,7 @@ class MainTest {
         assertTrue(family.err().contains("policy, random, attention, text"), family.err());
         assertEquals(2, run("bench", "budget", "--budgets", "32,0").code());
         assertEquals(2, run("bench", "budget", "--budgets", "32,lots").code());
+        assertEquals(2, run("grpo", "--budget", "0").code());
         Run badHistory = run("train", "policy", "--history", "0");
         assertEquals(2, badHistory.code());
         assertTrue(badHistory.err().contains("--history"), badHistory.err());
