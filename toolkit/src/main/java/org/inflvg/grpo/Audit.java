@@ -478,10 +478,12 @@ public final class Audit {
                             .orElse(Double.NaN)));
         }
         int k = updates.get(updates.size() - 1).budget();
+        double lastSupport = Math.exp(updates.get(updates.size() - 1).entropy());
         sb.append(String.format(Locale.ROOT, "effective support exp(entropy): first %.0f, last %.0f tokens%s%n",
-                Math.exp(updates.get(0).entropy()), Math.exp(updates.get(updates.size() - 1).entropy()),
-                k < 0 ? "" : String.format(Locale.ROOT, " against a budget K = %d (below K: the policy concentrates on "
-                        + "fewer tokens than it keeps)", k)));
+                Math.exp(updates.get(0).entropy()), lastSupport,
+                k < 0 ? "" : String.format(Locale.ROOT, " against a budget K = %d (%s)", k, lastSupport < k
+                        ? "below K: the policy concentrates on fewer tokens than it keeps"
+                        : "above K: the policy still spreads its probability over more tokens than it keeps")));
         double maxOff = updates.stream().mapToDouble(Update::ratio).filter(d -> !Double.isNaN(d))
                 .map(d -> Math.abs(d - 1)).max().orElse(Double.NaN);
         sb.append(Double.isNaN(maxOff) ? "PPO ratio at the first epoch: not in this log\n"
