@@ -39,7 +39,7 @@ public final class DemoCommand implements Callable<Integer> {
     int scenes;
     @Option(names = "--set", defaultValue = "2", description = "test-split prompt set to use (default ${DEFAULT-VALUE})")
     int set;
-    @Option(names = "--selectors", defaultValue = "full,none,policy:128",
+    @Option(names = "--selectors", defaultValue = "full,none,policy:256",
             description = "selectors to compare (default ${DEFAULT-VALUE}); forms: " + Selectors.FORMS)
     String selectors;
     @Option(names = "--seed", defaultValue = "0")
