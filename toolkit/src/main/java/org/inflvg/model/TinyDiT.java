@@ -364,8 +364,9 @@ public final class TinyDiT implements VideoModel {
     /**
      * {@link #crossKeysValues} of the text array a caller passes to {@link #velocity}, made once for that array: every
      * Euler step of a chunk passes the same one. Only without gradients (generation, rollouts): with trainable weights
-     * they are made on every call, so a weight update is never missed. {@code key} is the caller's array, {@code text}
-     * the same broadcast to the call's rows.
+     * they are made on every call, so a weight update is never missed. (Without gradients a weight update between two
+     * calls with the same text array would make the text itself stale too: callers make the text once per chunk.)
+     * {@code key} is the caller's array, {@code text} the same broadcast to the call's rows.
      */
     private NDArray[][] crossKeysValues(NDArray key, NDArray text) {
         boolean memo = !key.hasGradient() && !w.get("block.0.xkv.w").hasGradient();

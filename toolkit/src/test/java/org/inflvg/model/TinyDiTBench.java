@@ -29,29 +29,33 @@ public class TinyDiTBench {
             TinyDiT model = ModelFiles.load(Path.of("data/tinydit"), root);
             TinyDiTReference ref = new TinyDiTReference(model);
             ModelConfig c = model.config();
-            VideoModel[] models = {ref, model};
-            String[] names = {"before", "after"};
+            boolean ts = Boolean.getBoolean("bench.torchscript");        // -Dbench.torchscript=true: a third column
+            VideoModel[] models = ts ? new VideoModel[] {ref, model,
+                TorchScriptVideoModel.load(Path.of("data/external/tinydit-ts.pt"), model.device())}
+                : new VideoModel[] {ref, model};
+            String[] names = {"before", "after", "torchscript"};
+            int K = models.length;
             KvCache cache = randomCache(c, root, 20);                       // 2 560 tokens
             int[] all = java.util.stream.IntStream.range(0, cache.size()).toArray();
             int[] ids = model.tokenize("A robot jumps on the beach");
             int first = 40;
             TrainBatch tb = batch(c, 8);
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < 2; i++) {                                     // (TorchScript: one call, no count)
                 System.out.printf("%s: arrays per velocity S=1 no context %d, 2560 context %d; per training forward "
                         + "(B=8) %d%n", names[i], countVelocity(models[i], root, cache, new int[0]),
                         countVelocity(models[i], root, cache, all), countTraining(models[i], root, tb));
             }
             model.weights().requireGradients();
             String[] what = {"chunk no ctx", "chunk 2560 ctx", "GRPO G=8", "train step B=8"};
-            double[][][] ms = new double[2][what.length][rounds];
+            double[][][] ms = new double[K][what.length][rounds];
             for (int r = -1; r < rounds; r++) {                               // round -1 warms up
-                for (int i = 0; i < 2; i++) {
+                for (int i = 0; i < K; i++) {
                     VideoModel vm = models[i];
                     double[] t = {
                         time(() -> chunk(vm, cache, new int[0], ids, first)),
                         time(() -> chunk(vm, cache, all, ids, first)),
                         time(() -> rollout(vm, cache, ids)),
-                        time(() -> trainStep(vm, model, root, tb))};
+                        i < 2 ? time(() -> trainStep(vm, model, root, tb)) : Double.NaN};
                     if (r >= 0) {
                         for (int k = 0; k < t.length; k++) {
                             ms[i][k][r] = t[k];
@@ -59,12 +63,22 @@ public class TinyDiTBench {
                     }
                 }
             }
-            System.out.printf("%-16s %18s %18s%n", "ms (median/best)", names[0], names[1]);
+            System.out.printf("%-16s", "ms (median/best)");
+            for (int i = 0; i < K; i++) {
+                System.out.printf(" %18s", names[i]);
+            }
+            System.out.println();
             for (int k = 0; k < what.length; k++) {
-                System.out.printf("%-16s %10.0f / %5.0f %10.0f / %5.0f%n", what[k], median(ms[0][k]), min(ms[0][k]),
-                        median(ms[1][k]), min(ms[1][k]));
+                System.out.printf("%-16s", what[k]);
+                for (int i = 0; i < K; i++) {
+                    System.out.printf(" %10.0f / %5.0f", median(ms[i][k]), min(ms[i][k]));
+                }
+                System.out.println();
             }
             ref.close();
+            if (ts) {
+                models[2].close();
+            }
         }
     }
 
