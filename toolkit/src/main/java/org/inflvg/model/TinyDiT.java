@@ -32,6 +32,10 @@ public final class TinyDiT implements VideoModel {
     private final Weights w;
     private final NDManager constants;
     private final NDArray ones, zeros, ropeCos, ropeSin, ropeRot;
+    /** 0-d float32 scalars 1 and 1/sqrt(hd): what DJL's add(1f) / mul(float) make and free on every call. */
+    private final NDArray one, qScale;
+    /** The cross-attention keys and values of the last text seen in generation (see {@link #crossKeysValues}). */
+    private volatile TextMemo textMemo;
 
     TinyDiT(ModelConfig cfg, Vocabulary vocab, NDManager parent, long seed) {
         this(cfg, vocab, parent, seed, null);
@@ -51,6 +55,8 @@ public final class TinyDiT implements VideoModel {
         ropeCos = rope[0];
         ropeSin = rope[1];
         ropeRot = rope[2];
+        one = constants.create(1f);
+        qScale = constants.create((float) (1 / Math.sqrt(cfg.headDim())));
         initialise(new Random(seed));
     }
 
@@ -180,6 +186,11 @@ public final class TinyDiT implements VideoModel {
         return x.matMul(w.get(name + ".w")).add(w.get(name + ".b"));
     }
 
+    /** DJL's {@code Activation.swish(x, 1f)} = x * sigmoid(x * 1) without the (exact) multiplication by 1. */
+    private static NDArray swish(NDArray x) {
+        return x.mul(Activation.sigmoid(x));
+    }
+
     private NDArray ln(NDArray x) {
         return LayerNorm.layerNorm(x, new Shape(cfg.dim()), ones, zeros, 1e-6f).singletonOrThrow();
     }
@@ -223,11 +234,10 @@ public final class TinyDiT implements VideoModel {
             onehot[i * vocab.size() + ids[i]] = 1f;
         }
         NDArray e = m.create(onehot, new Shape(batch, L, vocab.size())).matMul(w.get("text.emb")).add(w.get("text.pos"));
-        float scale = (float) (1 / Math.sqrt(cfg.headDim()));
         for (int l = 0; l < cfg.textLayers(); l++) {
             String n = "text." + l + ".";
             NDArray[] qkv = heads3(lin(lnAffine(e, n + "ln1"), n + "qkv"));
-            e = e.add(lin(merge(attend(qkv[0].mul(scale), qkv[1], qkv[2], null)), n + "o"));
+            e = e.add(lin(merge(attend(qkv[0].mul(qScale), qkv[1], qkv[2], null)), n + "o"));
             e = e.add(lin(Activation.gelu(lin(lnAffine(e, n + "ln2"), n + "ff1")), n + "ff2"));
         }
         e = lnAffine(e, "text.ln");
@@ -255,8 +265,8 @@ public final class TinyDiT implements VideoModel {
                 f[s * d + half + i] = (float) Math.sin(a);
             }
         }
-        NDArray te = lin(Activation.swish(lin(m.create(f, new Shape(t.length, d)), "t1"), 1f), "t2");
-        return Activation.swish(te.add(pooled), 1f);
+        NDArray te = lin(swish(lin(m.create(f, new Shape(t.length, d)), "t1")), "t2");
+        return swish(te.add(pooled));
     }
 
     /** Learned frame-position embedding for tokens of sequences starting at {@code firstFrame[s]}: [S, N, d]. */
@@ -266,10 +276,7 @@ public final class TinyDiT implements VideoModel {
         for (int s = 0; s < S; s++) {
             for (int f = 0; f < F; f++) {
                 int frame = firstFrame[s] + f;
-                if (frame < 0 || frame >= cfg.maxFrames()) {
-                    throw new IllegalArgumentException("frame position " + frame + " is beyond the model's "
-                            + cfg.maxFrames() + " frames (" + cfg.maxFrames() / cfg.sceneFrames() + " scenes)");
-                }
+                checkFrame(frame);
                 onehot[(s * F + f) * cfg.maxFrames() + frame] = 1f;
             }
         }
@@ -277,40 +284,106 @@ public final class TinyDiT implements VideoModel {
         return h.reshape(S, F, T, d).add(pe.reshape(S, F, 1, d)).reshape(S, (long) F * T, d);
     }
 
-    /** How the self-attention of one block finds its keys: the training layout or a given context. */
-    interface Attention {
-        NDArray apply(int layer, NDArray q, NDArray k, NDArray v);
+    /** The same for one first frame shared by all S rows: the rows of the embedding table, sliced (= one-hot @ table). */
+    private NDArray addFramePositions(NDManager m, NDArray h, int firstFrame) {
+        int F = cfg.chunkFrames(), T = cfg.tokensPerFrame(), d = cfg.dim();
+        checkFrame(firstFrame);
+        checkFrame(firstFrame + F - 1);
+        NDArray pe = w.get("frame_pos").get(firstFrame + ":" + (firstFrame + F));        // [F, d]
+        pe.attach(m);
+        long S = h.getShape().get(0);
+        return h.reshape(S, F, T, d).add(pe.reshape(1, F, 1, d)).reshape(S, (long) F * T, d);
     }
 
-    private NDArray block(int b, NDArray h, NDArray cond, NDArray text, Attention attn, List<NDArray[]> kvOut) {
-        String n = "block." + b + ".";
-        int d = cfg.dim();
-        long S = h.getShape().get(0);
-        NDList mod = lin(cond, n + "mod").reshape(S, 1, 6L * d).split(6, 2);
-        NDArray a = ln(h).mul(mod.get(1).add(1f)).add(mod.get(0));
-        NDArray[] qkv = heads3(lin(a, n + "qkv"));
-        NDArray q = rope(qkv[0]).mul((float) (1 / Math.sqrt(cfg.headDim())));
-        NDArray k = rope(qkv[1]);
-        if (kvOut != null) {
-            kvOut.add(new NDArray[] {k, qkv[2], q});
+    private void checkFrame(int frame) {
+        if (frame < 0 || frame >= cfg.maxFrames()) {
+            throw new IllegalArgumentException("frame position " + frame + " is beyond the model's "
+                    + cfg.maxFrames() + " frames (" + cfg.maxFrames() / cfg.sceneFrames() + " scenes)");
         }
-        h = h.add(lin(merge(attn.apply(b, q, k, qkv[2])), n + "o").mul(mod.get(2)));
+    }
+
+    /** How the self-attention of one block finds its keys: the training layout or a given context. */
+    interface Attention {
+        /** Attention output [S', H, N, hd] for the query rows {@code keepFrom..S-1} of q [S, H, N, hd]. */
+        NDArray apply(int layer, NDArray q, NDArray k, NDArray v, int keepFrom);
+    }
+
+    /**
+     * One block. Rows {@code 0..keepFrom-1} only give their keys and values to the self-attention: from the attention
+     * on, the block goes on with rows {@code keepFrom..S-1} (training's last block, where only the noisy stream's
+     * outputs reach the loss). {@code xkv}: the cross-attention keys and values [S, H, L, hd] of the text.
+     */
+    private NDArray block(int b, NDArray h, NDArray cond, NDArray[] xkv, Attention attn, List<NDArray[]> kvOut,
+                          int keepFrom) {
+        String n = "block." + b + ".";
+        int d = cfg.dim(), H = cfg.heads(), hd = cfg.headDim();
+        long S = h.getShape().get(0), N = h.getShape().get(1);
+        NDArray modAll = lin(cond, n + "mod").reshape(S, 1, 6L * d);
+        NDList mod = modAll.split(6, 2);
+        NDArray a = ln(h).mul(mod.get(1).add(one)).add(mod.get(0));
+        NDArray qkv = lin(a, n + "qkv").reshape(S, N, 3, H, hd).transpose(2, 0, 3, 1, 4); // [3, S, H, N, hd]
+        NDArray qk = rope(qkv.get("0:2"));                                               // [2, S, H, N, hd]
+        NDArray q = qk.get(0).mul(qScale), k = qk.get(1), v = qkv.get(2);                 // [S, H, N, hd]
+        if (kvOut != null) {
+            kvOut.add(new NDArray[] {k, v, q});
+        }
+        NDArray o = attn.apply(b, q, k, v, keepFrom);
+        if (keepFrom > 0) {
+            String rest = keepFrom + ":";
+            h = h.get(rest);
+            mod = modAll.get(rest).split(6, 2);
+            xkv = new NDArray[] {xkv[0].get(rest), xkv[1].get(rest)};
+            N = h.getShape().get(1);
+            S -= keepFrom;
+        }
+        h = h.add(lin(merge(o), n + "o").mul(mod.get(2)));
         // cross-attention to the prompt's text tokens
-        NDArray xq = lin(lnAffine(h, n + "lnx"), n + "xq");
-        long N = h.getShape().get(1), L = text.getShape().get(1);
-        xq = xq.reshape(S, N, cfg.heads(), cfg.headDim()).transpose(0, 2, 1, 3)
-                .mul((float) (1 / Math.sqrt(cfg.headDim())));
-        NDArray kv = lin(text, n + "xkv").reshape(S, L, 2, cfg.heads(), cfg.headDim()).transpose(2, 0, 3, 1, 4);
-        h = h.add(lin(merge(attend(xq, kv.get(0), kv.get(1), null)), n + "xo"));
-        NDArray f = ln(h).mul(mod.get(4).add(1f)).add(mod.get(3));
+        NDArray xq = lin(lnAffine(h, n + "lnx"), n + "xq").reshape(S, N, H, hd).transpose(0, 2, 1, 3).mul(qScale);
+        h = h.add(lin(merge(attend(xq, xkv[0], xkv[1], null)), n + "xo"));
+        NDArray f = ln(h).mul(mod.get(4).add(one)).add(mod.get(3));
         f = lin(Activation.gelu(lin(f, n + "ff1")), n + "ff2");
         return h.add(f.mul(mod.get(5)));
+    }
+
+    /** Cross-attention keys and values of every block for text tokens [S, L, d]: per block {k, v} [S, H, L, hd]. */
+    private NDArray[][] crossKeysValues(NDArray text) {
+        long S = text.getShape().get(0), L = text.getShape().get(1);
+        NDArray[][] kv = new NDArray[cfg.depth()][];
+        for (int b = 0; b < cfg.depth(); b++) {
+            NDArray t = lin(text, "block." + b + ".xkv").reshape(S, L, 2, cfg.heads(), cfg.headDim())
+                    .transpose(2, 0, 3, 1, 4);                                          // [2, S, H, L, hd]
+            kv[b] = new NDArray[] {t.get(0), t.get(1)};
+        }
+        return kv;
+    }
+
+    /** The cross-attention keys and values a generation call made for one text array (they live in its manager). */
+    private record TextMemo(NDArray text, NDArray[][] kv) {
+    }
+
+    /**
+     * {@link #crossKeysValues} of the text array a caller passes to {@link #velocity}, made once for that array: every
+     * Euler step of a chunk passes the same one. Only without gradients (generation, rollouts): with trainable weights
+     * they are made on every call, so a weight update is never missed. (Without gradients a weight update between two
+     * calls with the same text array would make the text itself stale too: callers make the text once per chunk.)
+     * {@code key} is the caller's array, {@code text} the same broadcast to the call's rows.
+     */
+    private NDArray[][] crossKeysValues(NDArray key, NDArray text) {
+        boolean memo = !key.hasGradient() && !w.get("block.0.xkv.w").hasGradient();
+        TextMemo last = textMemo;
+        if (memo && last != null && last.text() == key && !key.isReleased() && !last.kv()[0][0].isReleased()
+                && last.kv()[0][0].getShape().get(0) == text.getShape().get(0)) {
+            return last.kv();
+        }
+        NDArray[][] kv = crossKeysValues(text);
+        textMemo = memo ? new TextMemo(key, kv) : null;
+        return kv;
     }
 
     private NDArray head(NDArray h, NDArray cond) {
         long S = h.getShape().get(0);
         NDList mod = lin(cond, "final.mod").reshape(S, 1, 2L * cfg.dim()).split(2, 2);
-        NDArray z = ln(h).mul(mod.get(1).add(1f)).add(mod.get(0));
+        NDArray z = ln(h).mul(mod.get(1).add(one)).add(mod.get(0));
         NDArray out = lin(z, "final.out");
         int c = cfg.convChannels();
         if (c > 0) { // C features per pixel, refined across patch borders by a 3x3 convolution, added to the output
@@ -356,39 +429,57 @@ public final class TinyDiT implements VideoModel {
      * The flow-matching loss of a batch of single-scene clips under teacher forcing: a clean stream (t = 0, what the
      * KV cache would hold) and a noisy stream, where chunk c of the noisy stream attends to the clean keys and values
      * of chunks 0..c-1 of its clip plus its own tokens, exactly as in generation. Returns the scalar mean squared error.
+     *
+     * <p>The clean stream holds chunks 0..C-2 only (no chunk attends to the last clean chunk), and in the last block it
+     * stops after giving its keys and values (only the noisy stream's output reaches the loss): the same loss as
+     * running both streams through everything, with 1/(2C) fewer rows and without the dead tail.
      */
     public NDArray trainingLoss(NDManager m, TrainBatch tb) {
         int B = tb.batch(), C = tb.chunks(), N = cfg.tokensPerChunk(), P = cfg.patchDim(), d = cfg.dim();
-        int S = 2 * B * C;
+        int Rc = B * (C - 1), S = Rc + B * C;                               // rows: clean (b, c < C-1), noisy (b, c)
         Shape clip = new Shape(B, C, N, P);
         NDArray x0 = m.create(tb.clean(), clip);                          // [B, C, N, P] in [-1, 1]
         NDArray eps = m.create(tb.noise(), clip);
         NDArray t = m.create(tb.t(), new Shape(B, C, 1, 1));
-        NDArray xt = x0.mul(t.neg().add(1f)).add(eps.mul(t));
-        NDArray h = embed(NDArrays.stack(x0, xt).reshape(S, N, P));             // [S, N, d], S = (stream, b, c)
+        NDArray xt = x0.mul(t.neg().add(1f)).add(eps.mul(t)).reshape(B * C, N, P);
+        NDArray x = C > 1 ? x0.get(":, 0:" + (C - 1)).reshape(Rc, N, P).concat(xt, 0) : xt; // [S, N, P]
+        NDArray h = embed(x);                                               // [S, N, d]
         int[] first = new int[S];
         float[] ts = new float[S];
         for (int s = 0; s < S; s++) {
-            int stream = s / (B * C), b = (s / C) % B, c = s % C;
+            boolean clean = s < Rc;
+            int r = clean ? s : s - Rc, cs = clean ? C - 1 : C, b = r / cs, c = r % cs;
             first[s] = tb.firstFrame()[b] + c * cfg.chunkFrames();
-            ts[s] = stream == 0 ? 0f : tb.t()[b * C + c];
+            ts[s] = clean ? 0f : tb.t()[b * C + c];
         }
         h = addFramePositions(m, h, first);
         NDArray[] text = encodeText(m, tb.textIds(), B);
         int L = cfg.textLength();
-        NDArray textS = text[0].reshape(1, B, 1, L, d).broadcast(new Shape(2, B, C, L, d)).reshape(S, L, d);
-        NDArray pooledS = text[1].reshape(1, B, 1, d).broadcast(new Shape(2, B, C, d)).reshape(S, d);
+        NDArray textS = perChunk(text[0].reshape(B, 1, L, d), B, C, new Shape(L, d));   // [S, L, d]
+        NDArray pooledS = perChunk(text[1].reshape(B, 1, d), B, C, new Shape(d));       // [S, d]
         NDArray cond = condition(m, ts, pooledS);
         NDArray bias = contextDropBias(m, tb, C, N);
-        Attention teacher = (layer, q, k, v) -> teacherForcing(q, k, v, B, C, bias);
+        Attention teacher = (layer, q, k, v, keepFrom) -> teacherForcing(q, k, v, B, C, bias, keepFrom > 0);
+        NDArray[][] xkv = crossKeysValues(textS);
         for (int b = 0; b < cfg.depth(); b++) {
-            h = block(b, h, cond, textS, teacher, null);
+            h = block(b, h, cond, xkv[b], teacher, null, b == cfg.depth() - 1 ? Rc : 0);
         }
-        NDArray hn = h.reshape(2, (long) B * C, N, d).get(1);
-        NDArray cn = cond.reshape(2, (long) B * C, d).get(1);
-        NDArray v = head(hn, cn);                                           // [B*C, N, P]
+        NDArray cn = Rc > 0 ? cond.get(Rc + ":") : cond;
+        NDArray v = head(h, cn);                                            // [B*C, N, P]
         NDArray target = eps.sub(x0).reshape(B * C, N, P);
         return v.sub(target).square().mean();
+    }
+
+    /** Per clip [B, 1, ...] to the rows of both streams [S, ...]: C-1 clean chunks then C noisy chunks per clip. */
+    private static NDArray perChunk(NDArray perClip, int B, int C, Shape tail) {
+        Shape noisyShape = new Shape(B, C).addAll(tail);
+        NDArray noisy = perClip.broadcast(noisyShape).reshape(new Shape((long) B * C).addAll(tail));
+        if (C == 1) {
+            return noisy;
+        }
+        NDArray clean = perClip.broadcast(new Shape(B, C - 1).addAll(tail))
+                .reshape(new Shape((long) B * (C - 1)).addAll(tail));
+        return clean.concat(noisy, 0);
     }
 
     /** -30000 on the context keys of noisy-stream samples whose context is dropped: [2B, 1, 1, C*N] (sliced per chunk). */
@@ -410,34 +501,63 @@ public final class TinyDiT implements VideoModel {
         return m.create(bias, new Shape(2L * B, 1, 1, (long) C * N));
     }
 
-    private NDArray teacherForcing(NDArray q, NDArray k, NDArray v, int B, int C, NDArray bias) {
-        int H = cfg.heads(), N = cfg.tokensPerChunk(), hd = cfg.headDim();
-        Shape six = new Shape(2, B, C, H, N, hd);
-        NDArray q6 = q.reshape(six), k6 = k.reshape(six), v6 = v.reshape(six);
-        List<NDArray> outs = new ArrayList<>();
+    /**
+     * Self-attention of both streams, chunk by chunk: q, k, v [S, H, N, hd] in trainingLoss's row order. Chunk c's
+     * queries (clean and noisy) attend to the clean keys of chunks 0..c-1 of their clip plus their own chunk's. With
+     * {@code noisyOnly} only the noisy stream's output is made ([B*C, H, N, hd]), else both ([S, H, N, hd]).
+     */
+    private NDArray teacherForcing(NDArray q, NDArray k, NDArray v, int B, int C, NDArray bias, boolean noisyOnly) {
+        int H = cfg.heads(), N = cfg.tokensPerChunk(), hd = cfg.headDim(), Rc = B * (C - 1);
+        String cleanRows = "0:" + Rc, noisyRows = Rc + ":";
+        Shape noisyShape = new Shape(B, C, H, N, hd), cleanShape = new Shape(B, C - 1, H, N, hd);
+        NDArray qn = q.get(noisyRows).reshape(noisyShape), kn = k.get(noisyRows).reshape(noisyShape),
+                vn = v.get(noisyRows).reshape(noisyShape);
+        NDArray qc = null, kc = null, vc = null;
+        if (C > 1) {
+            kc = k.get(cleanRows).reshape(cleanShape);
+            vc = v.get(cleanRows).reshape(cleanShape);
+            qc = noisyOnly ? null : q.get(cleanRows).reshape(cleanShape);
+        }
+        List<NDArray> cleanOuts = new ArrayList<>(), noisyOuts = new ArrayList<>();
         for (int c = 0; c < C; c++) {
-            NDIndex at = new NDIndex(":, :, " + c);
-            NDArray qc = q6.get(at).reshape(2L * B, H, N, hd);
-            NDArray kc = k6.get(at).reshape(2L * B, H, N, hd);
-            NDArray vc = v6.get(at).reshape(2L * B, H, N, hd);
+            boolean both = !noisyOnly && c < C - 1;                          // clean queries of this chunk too
+            long rows = both ? 2L * B : B;
+            NDIndex at = new NDIndex(":, " + c);
+            NDArray qq = qn.get(at), kk = kn.get(at), vv = vn.get(at);        // [B, H, N, hd]
+            if (both) {                                                       // [2B, H, N, hd]: clean rows first
+                qq = qc.get(at).concat(qq, 0);
+                kk = kc.get(at).concat(kk, 0);
+                vv = vc.get(at).concat(vv, 0);
+            }
             NDArray bc = null;
             if (c > 0) {
-                NDIndex ctx = new NDIndex("0, :, 0:" + c);                   // clean stream, earlier chunks
-                Shape both = new Shape(2, B, H, (long) c * N, hd);
-                NDArray ck = k6.get(ctx).transpose(0, 2, 1, 3, 4).reshape(1, B, H, (long) c * N, hd).broadcast(both)
-                        .reshape(2L * B, H, (long) c * N, hd);
-                NDArray cv = v6.get(ctx).transpose(0, 2, 1, 3, 4).reshape(1, B, H, (long) c * N, hd).broadcast(both)
-                        .reshape(2L * B, H, (long) c * N, hd);
-                kc = ck.concat(kc, 2);
-                vc = cv.concat(vc, 2);
+                NDIndex ctx = new NDIndex(":, 0:" + c);                        // clean stream, earlier chunks
+                NDArray ck = kc.get(ctx).transpose(0, 2, 1, 3, 4).reshape(1, B, H, (long) c * N, hd);
+                NDArray cv = vc.get(ctx).transpose(0, 2, 1, 3, 4).reshape(1, B, H, (long) c * N, hd);
+                Shape shared = new Shape(rows / B, B, H, (long) c * N, hd);
+                ck = ck.broadcast(shared).reshape(rows, H, (long) c * N, hd);
+                cv = cv.broadcast(shared).reshape(rows, H, (long) c * N, hd);
+                kk = ck.concat(kk, 2);
+                vv = cv.concat(vv, 2);
                 if (bias != null) {
-                    bc = bias.get(new NDIndex(":, :, :, 0:" + (c * N))).concat(
-                            bias.zerosLike().get(new NDIndex(":, :, :, 0:" + N)), 3);
+                    NDArray br = both ? bias : bias.get(B + ":");             // [rows, 1, 1, C*N]
+                    bc = br.get(new NDIndex(":, :, :, 0:" + (c * N))).concat(
+                            br.zerosLike().get(new NDIndex(":, :, :, 0:" + N)), 3);
                 }
             }
-            outs.add(attend(qc, kc, vc, bc).reshape(2, B, H, N, hd));
+            NDArray o = attend(qq, kk, vv, bc);                                // [rows, H, N, hd]
+            if (both) {
+                cleanOuts.add(o.get("0:" + B));
+                noisyOuts.add(o.get(B + ":"));
+            } else {
+                noisyOuts.add(o);
+            }
         }
-        return NDArrays.stack(outs, 2).reshape(2L * B * C, H, N, hd);
+        NDArray noisy = NDArrays.stack(noisyOuts, 1).reshape((long) B * C, H, N, hd);
+        if (cleanOuts.isEmpty()) {
+            return noisy;
+        }
+        return NDArrays.stack(cleanOuts, 1).reshape(Rc, H, N, hd).concat(noisy, 0);
     }
 
     // ---------------------------------------------------------------- generation
@@ -457,16 +577,16 @@ public final class TinyDiT implements VideoModel {
     public NDArray velocity(NDManager m, NDArray x, float[] t, int firstFrame, NDArray[] text, Context ctx,
                             List<NDArray[]> kvOut) {
         int S = t.length;
+        NDArray key = text[0];
         if (text[0].getShape().get(0) != S) { // one prompt for a whole batch (e.g. GRPO rollouts)
             Shape ts = text[0].getShape();
             text = new NDArray[] {text[0].broadcast(new Shape(S, ts.get(1), ts.get(2))),
                 text[1].broadcast(new Shape(S, text[1].getShape().get(1)))};
         }
-        int[] first = new int[S];
-        java.util.Arrays.fill(first, firstFrame);
-        NDArray h = addFramePositions(m, embed(x), first);
+        NDArray h = addFramePositions(m, embed(x), firstFrame);
         NDArray cond = condition(m, t, text[1]);
-        Attention attn = (layer, q, k, v) -> {
+        NDArray[][] xkv = crossKeysValues(key, text[0]);
+        Attention attn = (layer, q, k, v, keepFrom) -> {
             if (ctx == null || ctx.tokens() == 0) {
                 return attend(q, k, v, null);
             }
@@ -485,7 +605,7 @@ public final class TinyDiT implements VideoModel {
             return attend(q, ck.concat(k, 2), cv.concat(v, 2), null);
         };
         for (int b = 0; b < cfg.depth(); b++) {
-            h = block(b, h, cond, text[0], attn, kvOut);
+            h = block(b, h, cond, xkv[b], attn, kvOut, 0);
         }
         return head(h, cond);
     }
