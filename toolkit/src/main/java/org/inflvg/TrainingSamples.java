@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.inflvg.model.TinyDiT;
+import org.inflvg.model.VideoModel;
 import org.inflvg.select.Selectors;
 import org.inflvg.video.Video;
 import org.inflvg.world.Eps;
@@ -31,7 +31,7 @@ public final class TrainingSamples {
     }
 
     /** The sheet of {@code model} as a stacked video (one row per story), generated with fixed prompts and noise. */
-    public static Video sheet(TinyDiT model) {
+    public static Video sheet(VideoModel model) {
         List<Eps> sets = EpsGenerator.generate(Split.VAL, ROWS - 1, 2, 0);
         List<Video> rows = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager(model.device())) {
@@ -50,7 +50,7 @@ public final class TrainingSamples {
      * Writes the sheet of {@code model} at training step {@code step} to {@code dir/samples/step-NNNNNN.png} (frames 3×
      * upscaled; written to a temporary file and renamed) and returns its path.
      */
-    public static Path write(TinyDiT model, Path dir, long step) {
+    public static Path write(VideoModel model, Path dir, long step) {
         Path png = dir.resolve("samples").resolve(String.format("step-%06d.png", step));
         sheet(model).upscale(3).save(png);
         return png;

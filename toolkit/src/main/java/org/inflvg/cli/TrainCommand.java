@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code inflvg train ...}: trains the models we ship. */
 @Command(name = "train", description = "Train the shipped models from a seed.",
-        subcommands = {TrainCommand.Base.class, TrainCommand.Policy.class, TrainCommand.RewardsCmd.class})
+        subcommands = {TrainCommand.Base.class, TrainCommand.Policy.class, TrainCommand.RewardsCmd.class,
+            TrainSamplesCommand.class})
 public final class TrainCommand implements Runnable {
 
     @Override

@@ -54,6 +54,7 @@ class MainTest {
         assertEquals(2, run("bench", "budget", "--budgets", "32,0").code());
         assertEquals(2, run("bench", "budget", "--budgets", "32,lots").code());
         assertEquals(2, run("grpo", "--budget", "0").code());
+        assertEquals(2, run("train", "samples", "--out", dir.resolve("s.txt").toString()).code());
         Run badHistory = run("train", "policy", "--history", "0");
         assertEquals(2, badHistory.code());
         assertTrue(badHistory.err().contains("--history"), badHistory.err());
@@ -245,5 +246,17 @@ class MainTest {
         }
         assertTrue(names.size() > 15, "walked " + names);
         assertTrue(!captured.toString().contains("Could not format"), captured.toString());
+    }
+
+    /** train samples writes the sheet of any model folder: four stacked rows of the model's frames. */
+    @Test
+    void trainSamplesWritesTheSheet(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("m"));
+        Path png = dir.resolve("sheet.png");
+        Run r = run("train", "samples", "--model", dir.resolve("m").toString(), "--scale", "1", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        var img = javax.imageio.ImageIO.read(png.toFile());
+        int size = org.inflvg.TestModels.SMALL.frameSize();
+        assertEquals(org.inflvg.TrainingSamples.ROWS * (size + 1) - 1, img.getHeight());
     }
 }
