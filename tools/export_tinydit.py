@@ -235,6 +235,24 @@ class TinyDiTModule(nn.Module):
         self.blocks = nn.ModuleList([Block(W, f"block.{b}.", cfg, eps_ln, eps_affine) for b in range(self.depth)])
         self.final_mod = Affine(W["final.mod.w"], W["final.mod.b"])
         self.final_out = Affine(W["final.out.w"], W["final.out.b"])
+        # the optional convolutional stem and head (TinyDiT.embed / head; ModelConfig.convChannels, 0 = none)
+        self.conv = int(cfg.get("convChannels", 0))
+        self.patch = cfg["patch"]
+        self.grid = g
+        if self.conv > 0:
+            self.register_buffer("stem_w", W["stem.conv.w"])
+            self.register_buffer("stem_b", W["stem.conv.b"])
+            self.stem_in = Affine(W["stem_in.w"], W["stem_in.b"])
+            self.final_feat = Affine(W["final.feat.w"], W["final.feat.b"])
+            self.register_buffer("head_w", W["head.conv.w"])
+            self.register_buffer("head_b", W["head.conv.b"])
+        else:
+            self.register_buffer("stem_w", torch.empty(0))
+            self.register_buffer("stem_b", torch.empty(0))
+            self.stem_in = Affine(torch.zeros(1, 1), torch.zeros(1))
+            self.final_feat = Affine(torch.zeros(1, 1), torch.zeros(1))
+            self.register_buffer("head_w", torch.empty(0))
+            self.register_buffer("head_b", torch.empty(0))
         self.register_buffer("ones", torch.ones(d))
         self.register_buffer("zeros", torch.zeros(d))
         self.register_buffer("one", torch.tensor(1.0, dtype=torch.float32))
@@ -248,6 +266,23 @@ class TinyDiTModule(nn.Module):
         self.register_buffer("time_freq", torch.tensor([math.exp(-math.log(10000) * i / half) for i in range(half)],
                                                        dtype=torch.float64))
         self.register_buffer("thousand", torch.tensor(1000.0, dtype=torch.float32))
+
+    def to_images(self, tok: Tensor, c: int) -> Tensor:
+        """Tokens [S, N, p*p*c] ((py, px, channel) order) -> frames [S*F, c, H, W] (TinyDiT.toImages)."""
+        S, Fr, g, p = tok.shape[0], self.chunk_frames, self.grid, self.patch
+        return tok.reshape(S, Fr, g, g, p, p, c).permute(0, 1, 6, 2, 4, 3, 5).reshape(S * Fr, c, g * p, g * p)
+
+    def to_tokens(self, img: Tensor, S: int, c: int) -> Tensor:
+        """Frames [S*F, c, H, W] -> tokens [S, N, p*p*c] (TinyDiT.toTokens)."""
+        Fr, g, p = self.chunk_frames, self.grid, self.patch
+        return img.reshape(S, Fr, c, g, p, g, p).permute(0, 1, 3, 5, 4, 6, 2).reshape(S, Fr * g * g, p * p * c)
+
+    def embed(self, x: Tensor) -> Tensor:
+        h = self.patch_in(x)
+        if self.conv > 0:
+            f = F.gelu(F.conv2d(self.to_images(x, 3), self.stem_w, self.stem_b, 1, 1))
+            h = h + self.stem_in(self.to_tokens(f, x.shape[0], self.conv))
+        return h
 
     @torch.jit.export
     def encode_text(self, ids: Tensor) -> Tuple[Tensor, Tensor]:
@@ -290,7 +325,7 @@ class TinyDiTModule(nn.Module):
         if first_frame < 0 or first_frame + self.chunk_frames > self.max_frames:
             raise ValueError("frame position beyond the model's frames")
         d, Fr, T = self.dim, self.chunk_frames, self.tokens_per_frame
-        h = self.patch_in(x)
+        h = self.embed(x)
         pe = self.frame_pos[first_frame:first_frame + Fr]                          # = one-hot @ frame_pos, exactly
         h = (h.reshape(S, Fr, T, d) + pe.reshape(1, Fr, 1, d)).reshape(S, Fr * T, d)
         cond = self.condition(t, text_pooled)
@@ -308,7 +343,11 @@ class TinyDiTModule(nn.Module):
                 values.append(v)
                 queries.append(q)
         mod = torch.split(self.final_mod(cond).reshape(S, 1, 2 * d), d, 2)
-        out = self.final_out(F.layer_norm(h, [d], self.ones, self.zeros, self.eps_ln) * (mod[1] + self.one) + mod[0])
+        z = F.layer_norm(h, [d], self.ones, self.zeros, self.eps_ln) * (mod[1] + self.one) + mod[0]
+        out = self.final_out(z)
+        if self.conv > 0:
+            img = F.conv2d(self.to_images(self.final_feat(z), self.conv), self.head_w, self.head_b, 1, 1)
+            out = out + self.to_tokens(img, S, 3)
         return out, keys, values, queries
 
 
@@ -362,9 +401,6 @@ def main(argv=None):
     if source_sha != meta.get("sha256"):
         sys.exit(f"{bin_file} does not match the SHA-256 in {cfg_file}: truncated or another model")
     cfg, vocabulary = meta["config"], meta["vocabulary"]
-    if cfg.get("convChannels", 0) != 0:
-        sys.exit(f"{cfg_file} has a convolutional stem and head (convChannels {cfg['convChannels']}), which this "
-                 "script does not re-implement yet; export a model without it (convChannels 0)")
     torch.set_grad_enabled(False)
     W = read_weights(bin_file)
     module = TinyDiTModule(cfg, len(vocabulary) + 1, W).eval()     # + 1: id 0 is padding
