@@ -33,8 +33,13 @@ import org.inflvg.world.Subject;
  */
 public final class BaseModelEvaluation {
 
-    /** Single-scene quality: share of scenes with the prompted background, and with a visible subject. */
-    public record Quality(String mode, int scenes, double backgroundRight, double subjectVisible) {
+    /**
+     * Single-scene quality: share of scenes with the prompted background, with a visible subject, and (continuation)
+     * the mean identity consistency of the frames after the first chunk with the first chunk — for a continued scene,
+     * the generated frames against the rendered chunk they continue (does the individual carry on?); for ground truth,
+     * the render against its own first chunk (the judge's ceiling); NaN from noise, where there is nothing to continue.
+     */
+    public record Quality(String mode, int scenes, double backgroundRight, double subjectVisible, double identity) {
     }
 
     /** Scene-switch figures for one selector. */
@@ -47,13 +52,14 @@ public final class BaseModelEvaluation {
         public String table() {
             StringBuilder sb = new StringBuilder();
             sb.append("model ").append(model).append('\n');
-            sb.append(String.format("%-28s %6s %10s %10s%n", "single scene", "n", "bg right", "visible"));
+            sb.append(String.format("%-28s %6s %10s %10s %10s%n", "single scene", "n", "bg right", "visible",
+                    "identity"));
             List<Quality> all = new ArrayList<>();
             all.add(groundTruth);
             all.addAll(quality);
             for (Quality q : all) {
-                sb.append(String.format("%-28s %6d %10.2f %10.2f%n", q.mode(), q.scenes(), q.backgroundRight(),
-                        q.subjectVisible()));
+                sb.append(String.format("%-28s %6d %10.2f %10.2f %10s%n", q.mode(), q.scenes(), q.backgroundRight(),
+                        q.subjectVisible(), Double.isNaN(q.identity()) ? "-" : String.format("%.3f", q.identity())));
             }
             sb.append(String.format("%n%-14s %6s %8s %8s %9s %9s %8s%n", "scene switch", "n", "leak", "new bg",
                     "identity", "alignment", "ms/chunk"));
@@ -83,12 +89,15 @@ public final class BaseModelEvaluation {
         Dataset test = new Dataset(world, Split.TEST, seed);
         int gtBg = 0, gtVis = 0;
         int[] bgRight = new int[2], visible = new int[2];
+        double gtIdentity = 0, continuedIdentity = 0;
+        int first = lvg.model().config().chunkFrames();
         int done = 0;
         for (int i = 0; i < n; i++) {
             Clip clip = test.clip(i);
             Background bg = clip.prompt().background();
             gtBg += seen(judge, clip.video()) == bg ? 1 : 0;
             gtVis += judge.subjectPresence(clip.video()) >= 0.5 ? 1 : 0;
+            gtIdentity += judge.identity(sub(clip.video(), first), clip.video().frames(0, first));
             for (int mode = 0; mode < 2; mode++) {
                 Eps eps = new Eps(i, List.of(clip.prompt().toString()), clip.identity().number(), Split.TEST);
                 try (Story st = lvg.story(eps).seed(seed + i).startRendered(mode == 1)) {
@@ -98,13 +107,17 @@ public final class BaseModelEvaluation {
                     org.inflvg.video.Video v = sub(s.video(), from);
                     bgRight[mode] += seen(judge, v) == bg ? 1 : 0;
                     visible[mode] += judge.subjectPresence(v) >= 0.5 ? 1 : 0;
+                    if (mode == 1) {
+                        continuedIdentity += judge.identity(v, s.video().frames(0, first));
+                    }
                 }
             }
             progress.accept(++done);
         }
         List<Quality> q = List.of(
-                new Quality("generated from noise", n, bgRight[0] / (double) n, visible[0] / (double) n),
-                new Quality("continued from a render", n, bgRight[1] / (double) n, visible[1] / (double) n));
+                new Quality("generated from noise", n, bgRight[0] / (double) n, visible[0] / (double) n, Double.NaN),
+                new Quality("continued from a render", n, bgRight[1] / (double) n, visible[1] / (double) n,
+                        continuedIdentity / n));
         List<Switch> sw = new ArrayList<>();
         for (ContextSelector sel : selectors) {
             int leak = 0, newBg = 0;
@@ -134,7 +147,7 @@ public final class BaseModelEvaluation {
                     ms / cases));
         }
         return new Report(lvg.checksum().substring(0, 12), new Quality("ground-truth renders", n, gtBg / (double) n,
-                gtVis / (double) n), q, sw);
+                gtVis / (double) n, gtIdentity / n), q, sw);
     }
 
     /** The judge's most probable background over a clip's frames. */
