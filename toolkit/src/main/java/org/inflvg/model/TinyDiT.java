@@ -205,11 +205,16 @@ public final class TinyDiT implements VideoModel {
     }
 
     static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray bias) {
+        return attentionWeights(q, k, bias).matMul(v);               // [S, H, Nq, hd]
+    }
+
+    /** softmax(q kᵀ + bias) over the keys: [S, H, Nq, Nk]. */
+    static NDArray attentionWeights(NDArray q, NDArray k, NDArray bias) {
         NDArray s = q.matMul(k.transpose(0, 1, 3, 2));               // [S, H, Nq, Nk]
         if (bias != null) {
             s = s.add(bias);
         }
-        return s.softmax(-1).matMul(v);                               // [S, H, Nq, hd]
+        return s.softmax(-1);
     }
 
     /** Splits [S, N, 3d] into q, k, v of shape [S, H, N, hd]. */
@@ -596,8 +601,8 @@ public final class TinyDiT implements VideoModel {
                 ck = ck.broadcast(sh);
                 cv = cv.broadcast(sh);
             }
-            if (ctx.recordsAttention()) { // the same operations as attend(), keeping the probabilities
-                NDArray p = q.matMul(ck.concat(k, 2).transpose(0, 1, 3, 2)).softmax(-1); // [S, H, Nq, M + Nq]
+            if (ctx.recordsAttention()) { // attend() in two steps, keeping the probabilities for the probe
+                NDArray p = attentionWeights(q, ck.concat(k, 2), null);               // [S, H, Nq, M + Nq]
                 int kept = ctx.tokens();
                 ctx.attended(layer, p.get(new NDIndex(":, :, :, 0:" + kept)).reshape(-1, kept).mean(new int[] {0}));
                 return p.matMul(cv.concat(v, 2));

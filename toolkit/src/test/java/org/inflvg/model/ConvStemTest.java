@@ -87,18 +87,13 @@ class ConvStemTest {
             TinyDiT loaded = ModelFiles.load(dir, m);
             assertEquals(micro, loaded.config());
             float[] head = loaded.weights().get("head.conv.w").toFloatArray();
-            assertTrue(java.util.Arrays.stream(toDouble(loaded.weights().get("final.feat.w").toFloatArray()))
-                    .anyMatch(v -> v != 0), "the head's feature map was trained");
+            float absSum = 0;
+            for (float v : loaded.weights().get("final.feat.w").toFloatArray()) {
+                absSum += Math.abs(v);
+            }
+            assertTrue(absSum > 0, "the head's feature map was trained away from its zero start");
             assertEquals(3 * 4 * 9, head.length);
         }
-    }
-
-    private static double[] toDouble(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 
     @Test
