@@ -101,10 +101,10 @@ public final class TrainCommand implements Runnable {
         double lr;
         @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
         int checkpointEvery;
-        @Option(names = "--conv", defaultValue = "0", description = "channels of a convolutional stem and head that "
-                + "add locality across patch borders (0: none, the shipped model; 16 is a sensible try); a new "
-                + "configuration: train it into a new --out folder (default ${DEFAULT-VALUE})")
-        int conv;
+        @Option(names = "--conv", description = "channels of the convolutional stem and head that add locality across "
+                + "patch borders (default: the size's, 16 for tiny and large, as shipped; 0: none, the plain patch model "
+                + "shipped before); another value is another configuration: train it into a new --out folder")
+        Integer conv;
         @Option(names = "--samples-every", defaultValue = "250", description = "write a sample sheet (PNG: continuation, "
                 + "scene switch, formation from noise; fixed prompts and noise) to <out>/samples every N steps, at a "
                 + "checkpoint; 0: never (default ${DEFAULT-VALUE})")
@@ -129,6 +129,7 @@ public final class TrainCommand implements Runnable {
                 case "micro" -> ModelConfig.TINY.withWidth(32, 1, 2);
                 default -> throw new BadInputException("--size must be tiny, large or micro, got '" + size + "'");
             };
+            int conv = this.conv != null ? this.conv : cfg.convChannels();
             if (conv < 0 || conv > 256) {
                 throw new BadInputException("--conv must be 0 (no convolutional stem and head) or a channel count in "
                         + "[1, 256], got " + conv);
