@@ -43,8 +43,8 @@ public record ModelConfig(int frameSize, int patch, int chunkFrames, int chunksP
     /**
      * The larger TinyDiT for GPU hosts ({@code train base --size large}): 64x64 frames (4x4 patches, 512 tokens per
      * chunk), scenes of 6 chunks (12 frames), width 256, 8 blocks of 8 heads; 120 frame positions hold 9 scenes + margin.
-     * With the tiny one's convolutional stem and head (16 channels). About 13.6 M parameters against the tiny one's
-     * 1.96 M; the same commands train and evaluate it.
+     * With the tiny one's convolutional stem and head (16 channels). About 13.7 M parameters against the tiny one's
+     * 2.03 M; the same commands train and evaluate it.
      */
     public static final ModelConfig LARGE = new ModelConfig(64, 4, 2, 6, 256, 8, 8, 2, 8, 120, 4, 1.0, 16);
 
