@@ -35,7 +35,7 @@ import java.util.Map;
  * values and queries too) back to float32 on exit. The JSON's {@code dtype} ({@code float32} when absent, as in files
  * exported before the option) says which; a host's {@code dtype} must match it ({@link #checkDtype}). bfloat16 is
  * allowed on the CPU as on a GPU: libtorch has CPU kernels for every op TinyDiT uses, and the test suite runs it there.
- * Its CPU speed depends on the CPU: with AVX512-BF16 (this project's AMD EPYC) a chunk takes 0.5-0.8 of the float32
+ * Its CPU speed depends on the CPU: with AVX512-BF16 (this project's AMD EPYC) a chunk takes 0.5-0.9 of the float32
  * time (oneDNN's bfloat16 matrix products); without bfloat16 instructions expect it slower than float32.
  *
  * <p>Calls go through {@link IValueUtils#runMethod}, which runs the module under libtorch's inference mode: no graph is

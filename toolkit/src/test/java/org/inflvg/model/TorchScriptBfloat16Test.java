@@ -61,7 +61,7 @@ class TorchScriptBfloat16Test {
                 + TorchScriptVideoModel.EXPORT_COMMAND_BF16);
         assertEquals("bfloat16", bf16.dtype());
         assertEquals("bfloat16", TorchScriptVideoModel.recordedDtype(PT));
-        assertEquals("float32", TorchScriptVideoModel.recordedDtype(PT32), "tinydit-ts.json names no dtype: float32");
+        assertEquals("float32", TorchScriptVideoModel.recordedDtype(PT32));
         assertEquals(TorchScriptVideoModel.EXPORT_COMMAND_BF16,
                 ModelFiles.read(TorchScriptVideoModel.describedBy(PT)).path("command").asText());
         assertEquals(nativeModel.config(), bf16.config());
@@ -79,13 +79,26 @@ class TorchScriptBfloat16Test {
         return true;
     }
 
+    /** ||a - b|| / ||a|| over all values: the error relative to the output's own size. */
+    static double relativeRms(NDArray a, NDArray b) {
+        float[] x = a.toFloatArray(), y = b.toFloatArray();
+        double d = 0, n = 0;
+        for (int i = 0; i < x.length; i++) {
+            d += (x[i] - y[i]) * (double) (x[i] - y[i]);
+            n += x[i] * (double) x[i];
+        }
+        return Math.sqrt(d / n);
+    }
+
     /**
      * Reference closeness, over the cases of {@code TorchScriptVideoModelTest} (with and without context, shared and
-     * per-row context, one prompt broadcast over 8 rows): the largest difference to the native float32 model, relative
-     * to the largest magnitude of that output, is below 3 %. Measured on this machine's libtorch: worst 1.7 % (velocity
-     * 1.0-1.7 %, max abs 0.085; keys, values and queries 0.5-1.3 %, max abs 0.10; text encoding 0.3-0.5 %): bfloat16
-     * keeps 8 significant bits, up to 0.4 % per rounding, over 2 text layers and 4 blocks. No output is bit-identical to
-     * the float32 one, and every output value is a bfloat16 (the low 16 bits of its float32 are zero).
+     * per-row context, one prompt broadcast over 8 rows), against the native float32 model: every output's error
+     * relative to its own size (||a - b|| / ||a||) is below 5 % and no value differs by 0.25 or more. Measured on this
+     * machine's libtorch (the conv-16 model): relative error of the velocity 1.0-2.0 % (max abs 0.11, the conv head adds
+     * to it), of keys, values and queries 0.4-1.3 % (max abs 0.12), of the text encoding and key projection 0.3-0.4 %:
+     * bfloat16 keeps 8 significant bits, up to 0.4 % per rounding, over 2 text layers, 4 blocks and the conv stem and
+     * head. No output is bit-identical to the float32 one, and every output value is a bfloat16 (the low 16 bits of its
+     * float32 are zero).
      */
     @Test
     void outputsAreCloseToTheFloat32ModelAndComputedInBfloat16() {
@@ -134,32 +147,33 @@ class TorchScriptBfloat16Test {
                 List<String> rel = new ArrayList<>();
                 for (NDArray[] p : pairs) {
                     float d = TorchScriptVideoModelTest.maxAbsDiff(p[0], p[1]);
-                    double scale = p[0].abs().max().getFloat();
+                    double e = relativeRms(p[0], p[1]);
                     worstAbs = Math.max(worstAbs, d);
-                    worstRel = Math.max(worstRel, d / scale);
+                    worstRel = Math.max(worstRel, e);
                     identical += d == 0 ? 1 : 0;
                     compared++;
-                    rel.add(String.format(java.util.Locale.ROOT, "%.4f/%.2f", d, scale));
+                    rel.add(String.format(java.util.Locale.ROOT, "%.4f/%.4f", d, e));
                     assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, p[1].getDataType());
                     assertTrue(allBfloat16(p[1]), "an output of the bfloat16 export holds values that are not "
                             + "bfloat16: it did not compute in bfloat16");
                 }
                 worstVelocity = Math.max(worstVelocity, TorchScriptVideoModelTest.maxAbsDiff(vn, vb));
                 System.out.println("S=" + S + " M=" + M + " ctxRows=" + ctxRows + " first=" + first
-                        + " max abs diff / max abs (text, pooled, v, k v q per layer, key projection) " + rel);
+                        + " max abs diff / relative rms (text, pooled, v, k v q per layer, key projection) " + rel);
             }
         }
         System.out.printf(java.util.Locale.ROOT, "bfloat16 against float32: worst max abs difference %.4f (velocity "
-                + "%.4f), worst relative to the output's max magnitude %.4f; %d of %d outputs bit-identical%n",
+                + "%.4f), worst relative rms %.4f; %d of %d outputs bit-identical%n",
                 worstAbs, worstVelocity, worstRel, identical, compared);
         assertEquals(0, identical, "an output of the bfloat16 export equals the float32 one bit for bit");
-        assertTrue(worstRel < 0.03, "bfloat16 outputs are further from float32 than 3 % of their range: " + worstRel);
+        assertTrue(worstRel < 0.05, "a bfloat16 output is further from float32 than 5 % of its size: " + worstRel);
+        assertTrue(worstAbs < 0.25f, "a bfloat16 output value differs from float32 by " + worstAbs);
     }
 
     /**
      * A whole story (3 scenes, full context, the same seed) through the bfloat16 host and the float32 TorchScript
-     * host: the frames differ (not one SHA-256) but stay close. Measured: mean absolute pixel difference 0.0035 (0.9
-     * of 255 levels; largest single value 0.14), growing from scene 1 to 3 (0.0013, 0.0039, 0.0052) as the rounding
+     * host: the frames differ (not one SHA-256) but stay close. Measured: mean absolute pixel difference 0.0039 (1.0
+     * of 255 levels; largest single value 0.34), growing from scene 1 to 3 (0.0018, 0.0042, 0.0056) as the rounding
      * feeds the cache; bounded here at 0.01 (2.6 levels).
      */
     @Test
