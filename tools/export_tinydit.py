@@ -9,6 +9,7 @@ model's checksum, config and vocabulary, the torch version, the command that mad
 
     /usr/bin/python3 tools/export_tinydit.py                 # data/tinydit -> data/external/tinydit-ts.pt
     /usr/bin/python3 tools/export_tinydit.py --model DIR --out FILE.pt
+    /usr/bin/python3 tools/export_tinydit.py --dtype bfloat16    # -> data/external/tinydit-ts-bf16.pt (Bfloat16Module)
 
 Needs Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread (without openblas-pthread it is ~20x
 slower). Re-run it whenever the model folder changes (e.g. data/tinydit is retrained): the JSON records the SHA-256 of the
@@ -297,7 +298,7 @@ class TinyDiTModule(nn.Module):
     def condition(self, t: Tensor, pooled: Tensor) -> Tensor:
         """Sinusoidal features of 1000 t (cos | sin, computed in doubles like Java), the time MLP, plus pooled text."""
         a = (t * self.thousand).to(torch.float64).unsqueeze(1) * self.time_freq.unsqueeze(0)    # [S, d/2]
-        f = torch.cat([torch.cos(a), torch.sin(a)], 1).to(torch.float32)                        # [S, d]
+        f = torch.cat([torch.cos(a), torch.sin(a)], 1).to(pooled.dtype)                         # [S, d]
         te = self.t2(swish(self.t1(f)))
         return swish(te + pooled)
 
@@ -351,6 +352,49 @@ class TinyDiTModule(nn.Module):
         return out, keys, values, queries
 
 
+class Bfloat16Module(nn.Module):
+    """The bfloat16 export (--dtype bfloat16): TinyDiTModule with its weights in bfloat16, float32 at every boundary.
+
+    DJL 0.36's PyTorch JNI has no bfloat16 type (an array of it aborts the JVM, docs/gpu-host.md section 4), so the Java
+    side must never see one: every method casts its float32 inputs to bfloat16 on entry and its outputs, the keys,
+    values and queries for the KV cache included, back to float32 on exit. The cache's keys come back in as ctx_keys
+    and are cast again: values that were bfloat16 survive the float32 round trip exactly. The one input kept in
+    float32 is the flow time t: its sinusoidal features are computed in doubles as in float32 (1000 t in bfloat16 keeps
+    8 bits, too few for the high frequencies) and cast to bfloat16 before the time MLP.
+    """
+
+    def __init__(self, inner: TinyDiTModule):
+        super().__init__()
+        self.inner = inner
+
+    @torch.jit.export
+    def encode_text(self, ids: Tensor) -> Tuple[Tensor, Tensor]:
+        e, pooled = self.inner.encode_text(ids)
+        return e.float(), pooled.float()
+
+    @torch.jit.export
+    def key_projection(self, layer: int, h: Tensor) -> Tensor:
+        return self.inner.key_projection(layer, h.to(torch.bfloat16)).float()
+
+    def forward(self, x: Tensor, t: Tensor, first_frame: int, text_tokens: Tensor, text_pooled: Tensor,
+                ctx_keys: List[Tensor], ctx_values: List[Tensor], want_cache: bool
+                ) -> Tuple[Tensor, List[Tensor], List[Tensor], List[Tensor]]:
+        bf = torch.bfloat16
+        v, k, vv, q = self.inner(x.to(bf), t, first_frame, text_tokens.to(bf), text_pooled.to(bf),
+                                 [c.to(bf) for c in ctx_keys], [c.to(bf) for c in ctx_values], want_cache)
+        return v.float(), [a.float() for a in k], [a.float() for a in vv], [a.float() for a in q]
+
+
+def to_bfloat16(module: TinyDiTModule) -> Bfloat16Module:
+    """Every float32 buffer (weights, RoPE tables, layer-norm ones and zeros, 0-d constants) in bfloat16, except the
+    time features' 1000 (t stays float32) and the float64 frequencies; then the float32 boundary around it."""
+    for m in module.modules():
+        for name, b in list(m._buffers.items()):
+            if b is not None and b.dtype == torch.float32 and name != "thousand":
+                m._buffers[name] = b.to(torch.bfloat16)
+    return Bfloat16Module(module)
+
+
 def rope_tables(cfg: dict):
     """cos, sin [N, hd] and the signed rotate-half matrix [hd, hd] (TinyDiT.ropeTables, in doubles then float32)."""
     g = cfg["frameSize"] // cfg["patch"]
@@ -385,8 +429,14 @@ def rope_tables(cfg: dict):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="data/tinydit", help="TinyDiT model folder (config.json + model.bin)")
-    p.add_argument("--out", default="data/external/tinydit-ts.pt", help="TorchScript file to write (.pt)")
+    p.add_argument("--out", help="TorchScript file to write (.pt); default data/external/tinydit-ts.pt, with "
+                                 "--dtype bfloat16 data/external/tinydit-ts-bf16.pt")
+    p.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                   help="number type of the weights and the compute; bfloat16 keeps float32 at the module's boundary "
+                        "(DJL cannot hold bfloat16) and is recorded in the JSON, which a host's dtype must match")
     args = p.parse_args(argv)
+    if args.out is None:
+        args.out = "data/external/tinydit-ts" + ("-bf16" if args.dtype == "bfloat16" else "") + ".pt"
     if not args.out.endswith(".pt"):
         sys.exit(f"--out must end with .pt, got {args.out}")
     cfg_file, bin_file = os.path.join(args.model, "config.json"), os.path.join(args.model, "model.bin")
@@ -404,6 +454,8 @@ def main(argv=None):
     torch.set_grad_enabled(False)
     W = read_weights(bin_file)
     module = TinyDiTModule(cfg, len(vocabulary) + 1, W).eval()     # + 1: id 0 is padding
+    if args.dtype == "bfloat16":
+        module = to_bfloat16(module).eval()
     scripted = torch.jit.script(module)
     check(scripted, cfg)
     out = args.out
@@ -417,6 +469,7 @@ def main(argv=None):
         "file": os.path.basename(out),
         "sha256": sha,
         "bytes": os.path.getsize(out),
+        "dtype": args.dtype,
         "config": cfg,
         "vocabulary": vocabulary,
         "source": {"model": os.path.normpath(args.model), "format": meta["format"], "sha256": source_sha,
@@ -424,7 +477,7 @@ def main(argv=None):
         "torch": torch.__version__,
         "python": sys.version.split()[0],
         "command": "/usr/bin/python3 tools/export_tinydit.py --model " + os.path.normpath(args.model)
-                   + " --out " + os.path.normpath(out),
+                   + ("" if args.dtype == "float32" else " --dtype " + args.dtype) + " --out " + os.path.normpath(out),
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     side = out[:-3] + ".json"
@@ -432,7 +485,7 @@ def main(argv=None):
         json.dump(record, f, indent=2)
         f.write("\n")
     os.replace(side + ".tmp", side)
-    print(f"wrote {out} ({record['bytes']} bytes, sha256 {sha[:12]}) and {side}; source {args.model} "
+    print(f"wrote {out} ({args.dtype}, {record['bytes']} bytes, sha256 {sha[:12]}) and {side}; source {args.model} "
           f"sha256 {source_sha[:12]}, torch {torch.__version__}")
 
 
@@ -449,6 +502,8 @@ def check(m, cfg):
     x = torch.randn(2, N, P)
     v, k, vv, q = m(x, torch.tensor([1.0, 0.5]), 0, tok, pooled, [], [], True)
     assert v.shape == (2, N, P) and len(k) == D and k[0].shape == (2, H, N, hd), (v.shape, len(k))
+    for out in [tok, pooled, v] + k + vv + q:       # float32 at the boundary, whatever the module computes in
+        assert out.dtype == torch.float32, out.dtype
     ctx_k = [torch.randn(1, H, 5, hd) for _ in range(D)]
     v2, k2, _, _ = m(x, torch.tensor([0.0, 0.0]), 2, tok[:1], pooled[:1], ctx_k, ctx_k, False)
     assert v2.shape == (2, N, P) and len(k2) == 0

@@ -35,7 +35,9 @@ import org.inflvg.model.ModelConfig;
  *
  * @param description free text shown nowhere but in the file (what this host is for)
  * @param device      {@code cpu}, {@code gpu} (GPU 0) or {@code gpu:N}
- * @param dtype       {@code float32}; {@code bfloat16} is parsed (on a GPU device only) but refused at load: DJL 0.36's
+ * @param dtype       {@code float32} or {@code bfloat16}. bfloat16 runs only with {@code modelKind} {@code torchscript}
+ *                    and a bfloat16 export (which computes in bfloat16 inside the module and exchanges float32 with
+ *                    Java), on the CPU or a GPU; the native TinyDiT with bfloat16 is refused at load, as DJL 0.36's
  *                    PyTorch JNI has no bfloat16 ({@link InfLVG#checkDtype})
  * @param model       model folder (config.json + model.bin), or for {@code modelKind} {@code torchscript} the
  *                    {@code .pt} file (with its {@code .json} beside it)
@@ -107,8 +109,6 @@ public record HostConfig(String description, String device, String dtype, String
                 "device must be cpu, gpu or gpu:N (N = 0, 1, ...), got '" + device + "'; e.g. \"device\": \"cpu\"");
         check(dtype.equals("float32") || dtype.equals("bfloat16"), "dtype must be float32 or bfloat16, got '" + dtype
                 + "'; e.g. \"dtype\": \"float32\"");
-        check(!(dtype.equals("bfloat16") && device.equals("cpu")), "dtype bfloat16 needs a GPU device, got device cpu;"
-                + " use \"dtype\": \"float32\" on the CPU (or \"device\": \"gpu\")");
         check(size == null || size.equals("tiny") || size.equals("large"), "size must be tiny or large (a named "
                 + "TinyDiT configuration), got '" + size + "'; or leave size out to take whatever the model folder holds");
         for (String[] kv : new String[][] {{"model", model}, {"rewards", rewards}, {"policy", policy}}) {

@@ -108,7 +108,8 @@ public final class InfLVG implements AutoCloseable {
     /**
      * Loads a saved model folder (config.json + model.bin) on the CPU, with the reward models and policy beside it; or,
      * when {@code path} is a {@code .json} file, the host it describes ({@link #load(HostConfig)}); or, when it is a
-     * {@code .pt} file, that TorchScript model on the CPU with the checkout's reward models and policy.
+     * {@code .pt} file, that TorchScript model on the CPU with the checkout's reward models and policy, in the number
+     * type its JSON records ({@code float32} or {@code bfloat16}).
      */
     public static InfLVG load(Path path) {
         if (path.getFileName() != null && path.getFileName().toString().endsWith(".json")
@@ -116,8 +117,9 @@ public final class InfLVG implements AutoCloseable {
             return load(HostConfig.read(path));
         }
         if (path.getFileName() != null && path.getFileName().toString().endsWith(".pt") && !Files.isDirectory(path)) {
+            String dtype = TorchScriptVideoModel.recordedDtype(path);
             return load(HostConfig.CPU_TINY.withDescription("TorchScript model " + path.toAbsolutePath())
-                    .withTorchScript(path.toAbsolutePath().toString()));
+                    .withTorchScript(path.toAbsolutePath().toString()).withDtype(dtype == null ? "float32" : dtype));
         }
         return open(hostFor(path), path);
     }
@@ -138,7 +140,8 @@ public final class InfLVG implements AutoCloseable {
     /**
      * Loads the host a {@link HostConfig} describes: its model on its device. Errors (IllegalArgumentException) say
      * what to do: a GPU asked for and not present names the CPU configuration ({@link HostConfig#CPU_FILE}); a missing
-     * model folder names the command that trains it; a folder holding another size than the host names says so.
+     * model folder names the command that trains it; a folder holding another size than the host names says so; a
+     * number type the model cannot run in says which can ({@link #checkDtype}).
      */
     public static InfLVG load(HostConfig host) {
         host.djlDevice(); // a missing GPU is the first thing to say
@@ -158,16 +161,26 @@ public final class InfLVG implements AutoCloseable {
     }
 
     /**
-     * Whether the host's number type can run: float32 only. DJL 0.36's PyTorch JNI has no bfloat16 (its data-type table,
-     * {@code GetScalarTypeFromDType} in djl_pytorch_utils.h, stops at complex64 and ends in a bare {@code throw;}), so
-     * creating or casting an array to bfloat16 kills the JVM ("terminate called without an active exception", measured
-     * on CPU; the CUDA JNI shares that table). The check is here so no bfloat16 array is ever asked for.
+     * Whether the host's number type can run its model. The native TinyDiT runs in float32 only: DJL 0.36's PyTorch JNI
+     * has no bfloat16 (its data-type table, {@code GetScalarTypeFromDType} in djl_pytorch_utils.h, stops at complex64
+     * and ends in a bare {@code throw;}), so creating or casting an array to bfloat16 kills the JVM ("terminate called
+     * without an active exception", measured on CPU; the CUDA JNI shares that table), and this check makes sure no
+     * bfloat16 array is ever asked for. A TorchScript model runs in the type its export records, which the host must
+     * name: a bfloat16 export ({@code tools/export_tinydit.py --dtype bfloat16}) computes in bfloat16 inside the module
+     * and exchanges float32 with Java, so DJL never sees a bfloat16 tensor. bfloat16 is allowed on the CPU too (the
+     * tests run it there; its speed depends on the CPU), see {@link TorchScriptVideoModel}.
      */
     public static void checkDtype(HostConfig host) {
-        if (host.dtype().equals("bfloat16")) {
-            throw new IllegalArgumentException("dtype bfloat16 cannot run through DJL 0.36's PyTorch engine: its JNI has "
-                    + "no bfloat16 type (its table of data types ends at complex64; creating or casting an array to "
-                    + "bfloat16 aborts the JVM), on the CPU and on a GPU alike, so TinyDiT runs in float32; set "
+        if (host.torchScript()) {
+            TorchScriptVideoModel.checkDtype(host.modelDir(), host.dtype());
+        } else if (host.dtype().equals("bfloat16")) {
+            throw new IllegalArgumentException("dtype bfloat16 cannot run the native TinyDiT (\"modelKind\": \"tinydit\","
+                    + " model " + host.model() + "): DJL 0.36's PyTorch JNI has no bfloat16 type (its table of data "
+                    + "types ends at complex64; creating or casting an array to bfloat16 aborts the JVM), so TinyDiT "
+                    + "runs in float32 op by op from Java. bfloat16 runs as a TorchScript export that computes in "
+                    + "bfloat16 behind a float32 boundary: \"modelKind\": \"torchscript\", \"model\": "
+                    + "\"data/external/tinydit-ts-bf16.pt\" (data/hosts/external-torchscript-bf16.json; another model: "
+                    + "/usr/bin/python3 tools/export_tinydit.py --model DIR --dtype bfloat16 --out FILE.pt); or set "
                     + "\"dtype\": \"float32\" in the host file");
         }
     }
@@ -175,7 +188,7 @@ public final class InfLVG implements AutoCloseable {
     private static InfLVG open(HostConfig host, Path modelDir) {
         NDManager m = NDManager.newBaseManager(host.djlDevice());
         try {
-            VideoModel model = host.torchScript() ? TorchScriptVideoModel.load(modelDir, m.getDevice())
+            VideoModel model = host.torchScript() ? TorchScriptVideoModel.load(modelDir, m.getDevice(), host.dtype())
                     : ModelFiles.load(modelDir, m);
             if (host.namedConfig() != null && !host.namedConfig().equals(model.config())) {
                 model.close();

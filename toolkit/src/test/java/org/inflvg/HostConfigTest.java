@@ -37,12 +37,17 @@ class HostConfigTest {
                 "cpu-tiny.json is the embedded default written out");
         HostConfig large = HostConfig.read(hosts().resolve("gpu-large.json"));
         assertEquals(ModelConfig.LARGE, large.namedConfig());
-        assertTrue(large.gpu() && large.dtype().equals("float32"), "bfloat16 cannot load: InfLVG.checkDtype");
+        assertTrue(large.gpu() && large.dtype().equals("float32"), "the native TinyDiT cannot run bfloat16: "
+                + "InfLVG.checkDtype");
         HostConfig ext = HostConfig.read(hosts().resolve("external-torchscript.json"));
         assertEquals(HostConfig.CPU_TINY.withTorchScript("data/external/tinydit-ts.pt")
                 .withDescription(ext.description()), ext);
         assertTrue(ext.torchScript() && !HostConfig.CPU_TINY.torchScript());
         assertEquals(InfLVG.home().resolve("data/external/tinydit-ts.pt"), ext.modelDir());
+        HostConfig bf16 = HostConfig.read(hosts().resolve("external-torchscript-bf16.json"));
+        assertEquals(ext.withTorchScript("data/external/tinydit-ts-bf16.pt").withDtype("bfloat16")
+                .withDescription(bf16.description()), bf16);
+        InfLVG.checkDtype(bf16); // the file's recorded dtype is the host's
     }
 
     @Test
@@ -78,7 +83,6 @@ class HostConfigTest {
         assertBad(dir, "{\"device\": \"tpu\"}", "device must be cpu, gpu or gpu:N", "'tpu'");
         assertBad(dir, "{\"device\": \"gpu:-1\"}", "device must be cpu, gpu or gpu:N", "\"device\": \"cpu\"");
         assertBad(dir, "{\"dtype\": \"float16\"}", "dtype must be float32 or bfloat16", "'float16'");
-        assertBad(dir, "{\"dtype\": \"bfloat16\"}", "dtype bfloat16 needs a GPU device", "\"dtype\": \"float32\"");
         assertBad(dir, "{\"batch\": {\"group\": 1}}", "batch.group must be in [2, 64]", "got 1");
         assertBad(dir, "{\"batch\": {\"train\": 0}}", "batch.train must be in [1, 256]", "got 0");
         assertBad(dir, "{\"batch\": {\"group\": \"eight\"}}", "key 'batch.group' has a value of the wrong type",
@@ -145,15 +149,26 @@ class HostConfigTest {
     }
 
     /**
-     * bfloat16 parses (on a GPU device) but never runs: DJL 0.36's PyTorch JNI has no bfloat16 and asking for one aborts
-     * the JVM, so the refusal comes before any array exists, with the reason and the fix.
+     * bfloat16 parses on any device but never runs on the native TinyDiT: DJL 0.36's PyTorch JNI has no bfloat16 and
+     * asking for one aborts the JVM, so the refusal comes before any array exists, with the reason and the two fixes
+     * (float32, or the TorchScript export that computes in bfloat16). A bfloat16 TorchScript host passes, on the CPU
+     * too.
      */
     @Test
-    void bfloat16IsRefusedWithTheReasonBeforeAnyArrayIsMade() {
-        HostConfig bf16 = HostConfig.CPU_TINY.withDevice("gpu").withDtype("bfloat16");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InfLVG.checkDtype(bf16));
-        assertTrue(e.getMessage().contains("no bfloat16 type") && e.getMessage().contains("aborts the JVM")
-                && e.getMessage().contains("\"dtype\": \"float32\""), e.getMessage());
+    void bfloat16IsRefusedForTheNativeModelWithTheReasonBeforeAnyArrayIsMade() {
+        for (String device : new String[] {"cpu", "gpu"}) {
+            HostConfig bf16 = HostConfig.CPU_TINY.withDevice(device).withDtype("bfloat16");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InfLVG.checkDtype(bf16));
+            assertTrue(e.getMessage().contains("no bfloat16 type") && e.getMessage().contains("aborts the JVM")
+                    && e.getMessage().contains("\"dtype\": \"float32\"")
+                    && e.getMessage().contains("data/external/tinydit-ts-bf16.pt")
+                    && e.getMessage().contains("--dtype bfloat16"), e.getMessage());
+            if (device.equals("cpu")) { // (on a GPU host the missing GPU is said first)
+                assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class, () -> InfLVG.load(bf16))
+                        .getMessage(), "refused at load with the same message");
+            }
+        }
         InfLVG.checkDtype(HostConfig.CPU_TINY.withDevice("gpu")); // float32 passes
+        InfLVG.checkDtype(HostConfig.CPU_TINY.withTorchScript("data/external/tinydit-ts-bf16.pt").withDtype("bfloat16"));
     }
 }

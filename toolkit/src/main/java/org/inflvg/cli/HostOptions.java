@@ -57,7 +57,7 @@ final class HostOptions {
         }
         try {
             return base.withDevice(d);
-        } catch (IllegalArgumentException e) { // e.g. a bfloat16 host moved to the CPU
+        } catch (IllegalArgumentException e) { // the host's own checks, should a device ever be refused there
             throw new BadInputException("--device " + d + (config != null ? " with --config " + config : "") + ": "
                     + e.getMessage());
         }
@@ -81,7 +81,7 @@ final class HostOptions {
                         + e.getMessage() + (device != null ? " (or --device cpu)" : ""));
             }
             try {
-                InfLVG.checkDtype(h);
+                InfLVG.checkDtype(h); // bfloat16 on the native TinyDiT, or a TorchScript export of another dtype
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--config " + config + ": " + e.getMessage());
             }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code inflvg info}: what this machine runs — the engine and its version, which native library was loaded (the
  * bundled CPU one or a local libtorch from {@code INFLVG_LIBTORCH}), its flavor and features, threads, the GPUs DJL
- * counts, and, with {@code --config} / {@code --device}, whether that host's device is there (exit 2 when not).
+ * counts, and, with {@code --config} / {@code --device}, whether that host's device is there and its number type can
+ * run its model (exit 2 when not).
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"What this machine runs: engine version, native library (bundled CPU, or a local libtorch from "
@@ -81,6 +82,9 @@ public final class InfoCommand implements Callable<Integer> {
         host.check(null); // exit 2 when the host's device is not there
         Device d = h.djlDevice();
         System.out.printf(Locale.ROOT, "%-15s %s is there%n", "device:", d);
+        System.out.printf(Locale.ROOT, "%-15s %s%n", "dtype:", h.dtype() + (h.torchScript()
+                ? " (computed inside the TorchScript module, which exchanges float32 with Java)"
+                : " (the native TinyDiT, op by op)"));
         return 0;
     }
 

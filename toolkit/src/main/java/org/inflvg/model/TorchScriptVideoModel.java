@@ -25,8 +25,18 @@ import java.util.Map;
  *
  * <p>A model is a {@code .pt} file with a JSON file beside it (same name, {@code .json}): format
  * {@value #FORMAT}, the {@code .pt}'s SHA-256 (checked on load), the {@link ModelConfig}, the vocabulary, the source
- * model's checksum and the command that made it. {@code tools/export_tinydit.py} writes both from a TinyDiT folder
- * ({@code data/external/tinydit-ts.pt} from {@code data/tinydit}).
+ * model's checksum, the number type it computes in ({@code dtype}) and the command that made it.
+ * {@code tools/export_tinydit.py} writes both from a TinyDiT folder ({@code data/external/tinydit-ts.pt} from
+ * {@code data/tinydit}; with {@code --dtype bfloat16}, {@code data/external/tinydit-ts-bf16.pt}).
+ *
+ * <p><b>Number types.</b> Every tensor that crosses the module's boundary is float32, whatever the module computes in:
+ * DJL 0.36's PyTorch JNI has no bfloat16 type (an array of it aborts the JVM, {@code docs/gpu-host.md}), so a bfloat16
+ * export holds bfloat16 weights, casts its float32 inputs to bfloat16 on entry and its outputs (the KV cache's keys,
+ * values and queries too) back to float32 on exit. The JSON's {@code dtype} ({@code float32} when absent, as in files
+ * exported before the option) says which; a host's {@code dtype} must match it ({@link #checkDtype}). bfloat16 is
+ * allowed on the CPU as on a GPU: libtorch has CPU kernels for every op TinyDiT uses, and the test suite runs it there.
+ * Its CPU speed depends on the CPU: with AVX512-BF16 (this project's AMD EPYC) a chunk takes 0.5-0.9 of the float32
+ * time (oneDNN's bfloat16 matrix products); without bfloat16 instructions expect it slower than float32.
  *
  * <p>Calls go through {@link IValueUtils#runMethod}, which runs the module under libtorch's inference mode: no graph is
  * recorded on any thread. The text encoder's outputs are copied into ordinary tensors because the policy trains on
@@ -39,6 +49,11 @@ public final class TorchScriptVideoModel implements VideoModel {
     /** How the shipped export is made (also recorded in its JSON file). */
     public static final String EXPORT_COMMAND = "/usr/bin/python3 tools/export_tinydit.py --model data/tinydit "
             + "--out data/external/tinydit-ts.pt";
+    /** How the shipped bfloat16 export is made (also recorded in its JSON file). */
+    public static final String EXPORT_COMMAND_BF16 = "/usr/bin/python3 tools/export_tinydit.py --model data/tinydit "
+            + "--dtype bfloat16 --out data/external/tinydit-ts-bf16.pt";
+    /** The number types an export may compute in (the JSON's {@code dtype}). */
+    static final java.util.List<String> DTYPES = java.util.List.of("float32", "bfloat16");
 
     private final Path file;
     private final Model djl;
@@ -47,9 +62,10 @@ public final class TorchScriptVideoModel implements VideoModel {
     private final Vocabulary vocab;
     private final String checksum;
     private final JsonNode source;
+    private final String dtype;
 
     private TorchScriptVideoModel(Path file, Model djl, ModelConfig cfg, Vocabulary vocab, String checksum,
-                                  JsonNode source) {
+                                  JsonNode source, String dtype) {
         this.file = file;
         this.djl = djl;
         this.module = (PtSymbolBlock) djl.getBlock();
@@ -57,6 +73,7 @@ public final class TorchScriptVideoModel implements VideoModel {
         this.vocab = vocab;
         this.checksum = checksum;
         this.source = source;
+        this.dtype = dtype;
     }
 
     /** The JSON file that describes {@code pt}: the same name with {@code .json} instead of {@code .pt}. */
@@ -66,10 +83,20 @@ public final class TorchScriptVideoModel implements VideoModel {
     }
 
     /**
-     * Loads a TorchScript model on {@code device}. A missing or damaged file (or its JSON) is an
-     * {@link IllegalArgumentException} that names the file and the command that makes it again.
+     * Loads a TorchScript model on {@code device}, in whatever number type it was exported in ({@link #dtype()}). A
+     * missing or damaged file (or its JSON) is an {@link IllegalArgumentException} that names the file and the command
+     * that makes it again.
      */
     public static TorchScriptVideoModel load(Path pt, Device device) {
+        return load(pt, device, null);
+    }
+
+    /**
+     * Loads a TorchScript model on {@code device} that must compute in {@code dtype} ({@code float32} or
+     * {@code bfloat16}, a host's {@code dtype}; null: any): a file exported in another type is refused with
+     * {@link #checkDtype}'s message before the module is read. Other errors as {@link #load(Path, Device)}.
+     */
+    public static TorchScriptVideoModel load(Path pt, Device device, String dtype) {
         Path json = describedBy(pt);
         if (!Files.isRegularFile(json)) {
             throw new IllegalArgumentException("TorchScript model " + pt + " has no " + json.getFileName()
@@ -80,6 +107,10 @@ public final class TorchScriptVideoModel implements VideoModel {
         if (!FORMAT.equals(o.path("format").asText())) {
             throw new IllegalArgumentException(json + " has format '" + o.path("format").asText() + "', expected '"
                     + FORMAT + "'; export the model again with: " + command);
+        }
+        String recorded = dtypeOf(o, json, command);
+        if (dtype != null) {
+            checkDtype(pt, recorded, dtype, command);
         }
         if (!Files.isRegularFile(pt)) {
             throw new IllegalArgumentException("TorchScript model " + pt + " is missing; export it with: " + command);
@@ -107,7 +138,7 @@ public final class TorchScriptVideoModel implements VideoModel {
                     + e.getMessage() + "); export it again with: " + command, e);
         }
         TorchScriptVideoModel model = new TorchScriptVideoModel(pt, djl, cfg, new Vocabulary(words), actual,
-                o.path("source"));
+                o.path("source"), recorded);
         try {
             model.checkContract(command);
         } catch (RuntimeException e) {
@@ -115,6 +146,60 @@ public final class TorchScriptVideoModel implements VideoModel {
             throw e;
         }
         return model;
+    }
+
+    /** The JSON's {@code dtype}: {@code float32} when absent (files exported before the option), else one of DTYPES. */
+    private static String dtypeOf(JsonNode o, Path json, String command) {
+        String d = o.path("dtype").asText("float32");
+        if (!DTYPES.contains(d)) {
+            throw new IllegalArgumentException(json + " has dtype '" + d + "', expected float32 or bfloat16; export the "
+                    + "model again with: " + command);
+        }
+        return d;
+    }
+
+    /**
+     * The number type the export {@code pt} computes in, as its JSON records it ({@code float32} when the JSON does not
+     * say), or null when there is no readable JSON beside it (loading it then says what is wrong).
+     */
+    public static String recordedDtype(Path pt) {
+        Path json = describedBy(pt);
+        if (!Files.isRegularFile(json)) {
+            return null;
+        }
+        try {
+            JsonNode o = ModelFiles.read(json);
+            return dtypeOf(o, json, o.path("command").asText(EXPORT_COMMAND));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the export {@code pt} computes in the number type a host asks for: an {@link IllegalArgumentException}
+     * naming the file, both types and the command that exports the model in the type asked for, when not. Nothing is
+     * checked when the file has no readable JSON (loading it says so).
+     */
+    public static void checkDtype(Path pt, String dtype) {
+        String recorded = recordedDtype(pt);
+        if (recorded != null) {
+            checkDtype(pt, recorded, dtype, ModelFiles.read(describedBy(pt)).path("command").asText(EXPORT_COMMAND));
+        }
+    }
+
+    private static void checkDtype(Path pt, String recorded, String dtype, String command) {
+        if (recorded.equals(dtype)) {
+            return;
+        }
+        // the recorded command with the other type and file name: --dtype X and a -bf16 suffix for bfloat16
+        String other = command.replaceFirst(" --dtype \\S+", "").replaceFirst(" --out (\\S+?)(-bf16)?\\.pt",
+                (dtype.equals("float32") ? "" : " --dtype " + dtype) + " --out $1" + (dtype.equals("bfloat16")
+                        ? "-bf16" : "") + ".pt");
+        throw new IllegalArgumentException("TorchScript model " + pt + " computes in " + recorded + " (the dtype its "
+                + describedBy(pt).getFileName() + " records; float32 when it names none) but the host asks for "
+                + dtype + "; point \"model\" at an export in " + dtype + (dtype.equals("bfloat16")
+                ? " (data/external/tinydit-ts-bf16.pt for the shipped model)" : " (data/external/tinydit-ts.pt for the "
+                + "shipped model)") + ", made with: " + other + ", or set \"dtype\": \"" + recorded + "\"");
     }
 
     /** One text encoding and one velocity with a cache pass: shapes as the config says, or a clear error. */
@@ -158,6 +243,14 @@ public final class TorchScriptVideoModel implements VideoModel {
     /** The {@code .pt} file. */
     public Path file() {
         return file;
+    }
+
+    /**
+     * The number type the module computes in: {@code float32} or {@code bfloat16} (its JSON's {@code dtype}). Its
+     * inputs and outputs are float32 either way.
+     */
+    public String dtype() {
+        return dtype;
     }
 
     /** SHA-256 of the model the file was exported from (its JSON's {@code source.sha256}), or null if not recorded. */
@@ -273,6 +366,6 @@ public final class TorchScriptVideoModel implements VideoModel {
     @Override
     public String toString() {
         return "TorchScriptVideoModel[" + file.getFileName() + ", " + cfg.dim() + "d x " + cfg.depth() + " blocks, "
-                + cfg.frameSize() + "px frames, sha256 " + checksum.substring(0, 12) + "]";
+                + cfg.frameSize() + "px frames, " + dtype + ", sha256 " + checksum.substring(0, 12) + "]";
     }
 }

@@ -48,6 +48,28 @@ class HostOptionsTest {
         assertTrue(both.err().contains("not both"), both.err());
     }
 
+    /**
+     * A host whose dtype its model cannot run exits 2 on every command, before any model loads: bfloat16 on the native
+     * TinyDiT (pointing to the bfloat16 export) and a float32 TorchScript file under a bfloat16 host (naming the file and
+     * the export command).
+     */
+    @Test
+    void aDtypeTheModelCannotRunExits2OnEveryCommand(@TempDir Path dir) {
+        Path nativeBf16 = dir.resolve("native-bf16.json"), mismatch = dir.resolve("mismatch.json");
+        HostConfig.CPU_TINY.withDtype("bfloat16").write(nativeBf16);
+        HostConfig.CPU_TINY.withTorchScript("data/external/tinydit-ts.pt").withDtype("bfloat16").write(mismatch);
+        for (String[] cmd : COMMANDS) {
+            MainTest.Run a = MainTest.run(with(cmd, "--config", nativeBf16.toString()));
+            assertEquals(2, a.code(), String.join(" ", cmd) + ": " + a.err());
+            assertTrue(a.err().contains("cannot run the native TinyDiT") && a.err().contains("tinydit-ts-bf16.pt"),
+                    String.join(" ", cmd) + ": " + a.err());
+            MainTest.Run b = MainTest.run(with(cmd, "--config", mismatch.toString()));
+            assertEquals(2, b.code(), String.join(" ", cmd) + ": " + b.err());
+            assertTrue(b.err().contains("tinydit-ts.pt computes in float32") && b.err().contains("asks for bfloat16")
+                    && b.err().contains("--dtype bfloat16"), String.join(" ", cmd) + ": " + b.err());
+        }
+    }
+
     @Test
     void theGpuHostFileWithoutAGpuExits2AndNamesTheCpuFile(@TempDir Path dir) {
         Assumptions.assumeTrue(Engine.getInstance().getGpuCount() == 0, "a GPU is present");
