@@ -328,7 +328,10 @@ def is_oom(e: BaseException) -> bool:
 def free(device):
     gc.collect()
     if device.type == "cuda":
-        torch.cuda.empty_cache()
+        try:
+            torch.cuda.empty_cache()
+        except RuntimeError as e:  # a sticky CUDA error after a failed kernel: keep going, the record says what failed
+            print(f"warning: torch.cuda.empty_cache failed ({str(e).splitlines()[0][:200]})", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------------- the parts
@@ -393,14 +396,22 @@ def bench_rollouts(model: Model, ks: List[int], G: int, chunks: int, frame: int,
 
 
 def fit_budget(model: Model, G: int, chunks: int, frame: int, start: int, max_k: int, budget_s: float,
-               seed: int) -> dict:
+               seed: int, progress=lambda partial: None) -> dict:
     """Doubles K from `start` while a batched G-member rollout fits; each K: one rollout (fits?), one more timed.
 
     Stops at the first out-of-memory error, at --max-k, when the next K would not finish within `budget_s` (a step
-    costs about twice the last), or at any other error (recorded, not raised: the figures before it are kept)."""
+    costs about twice the last), or at any other error (recorded, not raised: the figures before it are kept).
+    `progress` gets the result so far after every K."""
     gen = generator(model, seed)
     tried, largest, stopped = [], None, f"--max-k {max_k} reached"
     t0 = time.perf_counter()
+
+    def result():
+        return {"G": G, "chunks": chunks, "largest_K_that_fits": largest, "stopped": stopped, "max_k": max_k,
+                "seconds": time.perf_counter() - t0, "tried": tried,
+                "note": "K doubles: when stopped by out of memory, the limit lies between the largest K that fits and "
+                        "twice it"}
+
     K = start
     while K <= max_k:
         cache = keep = noises = None
@@ -420,7 +431,8 @@ def fit_budget(model: Model, G: int, chunks: int, frame: int, start: int, max_k:
                   + (f", peak {peak / 2**30:.1f} GiB" if peak else ""), flush=True)
         except Exception as e:  # noqa: BLE001 - an OOM inside TorchScript comes as a torch.jit error
             oom = is_oom(e)
-            lines = [x.strip() for x in str(e).splitlines() if "memory" in x or "rror" in x] or [""]
+            text = str(e).splitlines()
+            lines = [x.strip() for x in text if "memory" in x] or [x.strip() for x in text if "rror" in x] or [""]
             tried.append({"K": K, "fits": False, "out_of_memory": oom,
                           "error": f"{type(e).__name__}: {lines[0][:300]}"})
             stopped = f"out of memory at K {K}" if oom else f"error (not out of memory) at K {K}: {lines[0][:200]}"
@@ -429,16 +441,14 @@ def fit_budget(model: Model, G: int, chunks: int, frame: int, start: int, max_k:
         finally:
             del cache, keep, noises
             free(model.device)
+            progress(result())
         step_s, spent = time.perf_counter() - t_step, time.perf_counter() - t0
         if 2 * K <= max_k and spent + 2.5 * step_s > budget_s:
             stopped = f"time budget: K {2 * K} would take ~{2.5 * step_s:.0f} s, {budget_s - spent:.0f} s of " \
                       f"--fit-seconds {budget_s:g} left"
             break
         K *= 2
-    return {"G": G, "chunks": chunks, "largest_K_that_fits": largest, "stopped": stopped, "max_k": max_k,
-            "seconds": time.perf_counter() - t0, "tried": tried,
-            "note": "K doubles: when stopped by out of memory, the limit lies between the largest K that fits and "
-                    "twice it"}
+    return result()
 
 
 # ---------------------------------------------------------------------------------------------------- main
@@ -554,6 +564,7 @@ def main(argv=None):
         print("check: batched members against their batch-1 rollouts", flush=True)
         check = check_batching(model, frame, args.rollout_chunks, args.group, 64, args.tolerance, args.seed)
         record["check"] = check
+        save(record, args.out)
         print(f"  {'passed' if check['passed'] else 'FAILED'}: identical members "
               f"{check['max_abs_diff_identical_members_vs_batch1']:.2e}, own contexts "
               f"{max(check['max_abs_diff_member0_vs_batch1'], check['max_abs_diff_last_member_vs_batch1']):.2e} "
@@ -562,30 +573,41 @@ def main(argv=None):
 
         print("ms per chunk (batch 1)", flush=True)
         record["chunks"] = bench_chunks(model, contexts, warmup, repeats, args.seed + 1)
+        save(record, args.out)
         print(f"GRPO rollouts (G {args.group}, same noise, own contexts)", flush=True)
         record["rollouts"] = bench_rollouts(model, ks, args.group, args.rollout_chunks, frame, warmup, repeats,
                                             args.seed + 2)
+        save(record, args.out)
         if not args.no_fit:
             print(f"largest K that fits (G {args.group}, doubling up to {max_k})", flush=True)
             record["fit"] = fit_budget(model, args.group, args.rollout_chunks, frame, max(ks), max_k,
-                                       args.fit_seconds, args.seed + 3)
+                                       args.fit_seconds, args.seed + 3,
+                                       lambda partial: save({**record, "fit": partial}, args.out))
     record["seconds"] = time.perf_counter() - t_start
     if device.type == "cuda":
         record["peak_memory_bytes"] = torch.cuda.max_memory_allocated(device)
 
+    record["complete"] = True
     print_table(record)
     if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out + ".tmp", "w") as f:
-            json.dump(record, f, indent=2)
-            f.write("\n")
-        os.replace(args.out + ".tmp", args.out)
+        save(record, args.out)
         print(f"wrote {args.out}")
     if not check["passed"]:
         print("FAILED: a batched member differs from its own batch-1 rollout (or members with other contexts do not "
               "differ): the batching is wrong, so the rollout figures are not trustworthy", file=sys.stderr)
         return 1
     return 0
+
+
+def save(record: dict, out: Optional[str]):
+    """Writes the record so far ("complete": false until the end): a run cut off by a timeout keeps what it measured."""
+    if not out:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out + ".tmp", "w") as f:
+        json.dump({"complete": False, **record}, f, indent=2)
+        f.write("\n")
+    os.replace(out + ".tmp", out)
 
 
 def print_table(r: dict):
