@@ -57,7 +57,7 @@ SCENES = 9                       # the longest story the model is trained for (C
 VOCABULARY = 38                  # the shipped vocabulary's 37 words + padding (data/external/tinydit-ts.json)
 # ModelConfig.LARGE, read from ModelConfig.java when the checkout has it (see large_config); this copy is the fallback
 LARGE = dict(frameSize=64, patch=4, chunkFrames=2, chunksPerScene=6, dim=256, depth=8, heads=8, textLayers=2,
-             textLength=8, maxFrames=120, denoiseSteps=4, guidance=1.0, convChannels=16)
+             textLength=8, maxFrames=120, denoiseSteps=4, guidance=1.0, convChannels=0)
 CONFIG_FIELDS = ["frameSize", "patch", "chunkFrames", "chunksPerScene", "dim", "depth", "heads", "textLayers",
                  "textLength", "maxFrames", "denoiseSteps", "guidance", "convChannels"]
 

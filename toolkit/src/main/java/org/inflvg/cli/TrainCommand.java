@@ -101,9 +101,9 @@ public final class TrainCommand implements Runnable {
         double lr;
         @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints")
         int checkpointEvery;
-        @Option(names = "--conv", description = "channels of the convolutional stem and head that add locality across "
-                + "patch borders (default: the size's, 16 for tiny and large, as shipped; 0: none, the plain patch model "
-                + "shipped before); another value is another configuration: train it into a new --out folder")
+        @Option(names = "--conv", description = "channels of a convolutional stem and head that add locality across "
+                + "patch borders (default 0: none, the shipped model; 16 made data/tinydit-conv); another value is another "
+                + "configuration: train it into a new --out folder")
         Integer conv;
         @Option(names = "--samples-every", defaultValue = "250", description = "write a sample sheet (PNG: continuation, "
                 + "scene switch, formation from noise; fixed prompts and noise) to <out>/samples every N steps, at a "

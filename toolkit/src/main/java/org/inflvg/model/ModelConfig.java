@@ -15,8 +15,8 @@ package org.inflvg.model;
  * @param maxFrames      largest frame position the model knows (9 scenes = 72 frames)
  * @param denoiseSteps   Euler steps per chunk when generating
  * @param guidance       classifier-free guidance weight (1 = conditional only, no extra pass)
- * @param convChannels   0 (the plain patch model, shipped before session 4): tokens in and out of the transformer are
- *                       linear maps of their own patch. C &gt; 0 (16 in {@link #TINY} and {@link #LARGE}): a convolutional stem and head of C channels add locality across patch borders — the
+ * @param convChannels   0 (the shipped model): tokens in and out of the transformer are linear maps of their own patch.
+ *                       C &gt; 0: a convolutional stem and head of C channels add locality across patch borders — the
  *                       input frames go through a 3×3 convolution (3 → C, GELU) whose patches are added to the token
  *                       embedding, and the output is also predicted as C features per pixel refined by a 3×3
  *                       convolution (C → 3) and added to the per-patch output (both added paths start at zero). Absent
@@ -33,20 +33,15 @@ public record ModelConfig(int frameSize, int patch, int chunkFrames, int chunksP
                 denoiseSteps, guidance, 0);
     }
 
-    /**
-     * The embedded TinyDiT: 32x32 frames, 4x4 patches, chunks of 2 frames, scenes of 4 chunks, width 128, 4 blocks, a
-     * convolutional stem and head of 16 channels (the shipped model since session 4; {@code withConv(0)} is the plain
-     * patch model shipped before).
-     */
-    public static final ModelConfig TINY = new ModelConfig(32, 4, 2, 4, 128, 4, 4, 2, 8, 80, 4, 1.0, 16);
+    /** The embedded TinyDiT: 32x32 frames, 4x4 patches, chunks of 2 frames, scenes of 4 chunks, width 128, 4 blocks. */
+    public static final ModelConfig TINY = new ModelConfig(32, 4, 2, 4, 128, 4, 4, 2, 8, 80, 4, 1.0);
 
     /**
      * The larger TinyDiT for GPU hosts ({@code train base --size large}): 64x64 frames (4x4 patches, 512 tokens per
      * chunk), scenes of 6 chunks (12 frames), width 256, 8 blocks of 8 heads; 120 frame positions hold 9 scenes + margin.
-     * With the tiny one's convolutional stem and head (16 channels). About 13.7 M parameters against the tiny one's
-     * 2.03 M; the same commands train and evaluate it.
+     * About 13.6 M parameters against the tiny one's 1.96 M; the same commands train and evaluate it.
      */
-    public static final ModelConfig LARGE = new ModelConfig(64, 4, 2, 6, 256, 8, 8, 2, 8, 120, 4, 1.0, 16);
+    public static final ModelConfig LARGE = new ModelConfig(64, 4, 2, 6, 256, 8, 8, 2, 8, 120, 4, 1.0);
 
     public ModelConfig {
         check(frameSize >= 8 && frameSize <= 512, "frameSize must be in [8, 512], got " + frameSize);

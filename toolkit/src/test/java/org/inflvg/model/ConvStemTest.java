@@ -103,4 +103,22 @@ class ConvStemTest {
         tree.remove("convChannels"); // a config.json written before the key existed
         assertEquals(SMALL, ModelFiles.JSON.treeToValue(tree, ModelConfig.class));
     }
+
+    /**
+     * The shipped alternative base model ({@code data/tinydit-conv}) loads with its checksum verified and is the
+     * convolutional configuration, otherwise the shipped tiny one; its head's added path was trained away from zero.
+     */
+    @Test
+    void theShippedConvModelLoads() {
+        try (NDManager root = NDManager.newBaseManager()) {
+            TinyDiT m = ModelFiles.load(org.inflvg.InfLVG.home().resolve("data/tinydit-conv"), root);
+            assertEquals(ModelConfig.TINY.withConv(16), m.config());
+            float[] head = m.weights().get("final.feat.w").toFloatArray(); // zero at initialisation
+            double sum = 0;
+            for (float v : head) {
+                sum += Math.abs(v);
+            }
+            assertTrue(sum > 0, "the head's per-pixel features are still zero: untrained");
+        }
+    }
 }
