@@ -29,7 +29,6 @@ Runs on torch 1.13 (Debian's python3-torch) and torch 2.x with CUDA. tools/gpu-c
 import argparse
 import datetime
 import gc
-import hashlib
 import json
 import math
 import os
@@ -211,11 +210,7 @@ def random_large(device: torch.device, seed: int) -> Model:
 
 
 def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
+    return export_module().sha256(path)
 
 
 # ---------------------------------------------------------------------------------------------------- the procedures
