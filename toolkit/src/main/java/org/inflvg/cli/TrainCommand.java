@@ -47,6 +47,10 @@ public final class TrainCommand implements Runnable {
                 + "the switch into scene 1 + (i + i / sets) mod N, the earlier scenes generated with the policy's own top-K "
                 + "(default ${DEFAULT-VALUE}: first switches only; 5 covers every switch of a 6-scene CsVBench story)")
         int history;
+        @Option(names = "--text-prior", description = "add a learned multiple of the text:K score to the policy's logits, "
+                + "so the untrained policy ranks as text:K does and GRPO starts there (default: off, the network alone, "
+                + "uniform when untrained)")
+        boolean textPrior;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", description = "output folder (default: the host file's policy folder, else data/policy)")
@@ -68,7 +72,8 @@ public final class TrainCommand implements Runnable {
                     .withAccumulation(accumulate).withReferenceKl(refKl);
             try (org.inflvg.InfLVG lvg = host.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
-                var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget), seed);
+                var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
+                        .withTextPrior(textPrior), seed);
                 var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, lvg.reward(),
                         cfg, eps, steps, out, 10, history, st -> {
                             pb.stepTo(st.step());

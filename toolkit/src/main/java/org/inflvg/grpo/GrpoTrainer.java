@@ -95,7 +95,7 @@ public final class GrpoTrainer implements AutoCloseable {
             // 1. sample the group from the current policy
             float[] logits;
             try (var ng = new NoGrad()) {
-                logits = policy.logits(in[0], in[1]).toFloatArray();
+                logits = policy.logits(in).toFloatArray();
             }
             Random rnd = new Random(cfg.seed() * 1_000_003L + steps);
             int[][] draws = new int[G][];
@@ -208,7 +208,7 @@ public final class GrpoTrainer implements AutoCloseable {
     /** log pi of each member's ordered draw, [G] (no gradient when collector is absent). */
     private double[] logProbs(NDManager m, NDArray[] in, int[][] draws, Object unused) {
         try (var ng = new NoGrad(); NDScope scope = new NDScope()) {
-            float[] v = logPi(m, policy.logits(in[0], in[1]), draws).toFloatArray();
+            float[] v = logPi(m, policy.logits(in), draws).toFloatArray();
             double[] out = new double[v.length];
             for (int i = 0; i < v.length; i++) {
                 out[i] = v[i];
@@ -240,7 +240,7 @@ public final class GrpoTrainer implements AutoCloseable {
     /** log pi_ref of each member's draw under the frozen reference policy. */
     private double[] referenceLogProbs(NDManager m, NDArray[] in, int[][] draws) {
         try (var ng = new NoGrad(); NDScope scope = new NDScope()) {
-            float[] v = logPi(m, reference.logits(in[0], in[1]), draws).toFloatArray();
+            float[] v = logPi(m, reference.logits(in), draws).toFloatArray();
             double[] out = new double[v.length];
             for (int i = 0; i < v.length; i++) {
                 out[i] = v[i];
@@ -262,7 +262,7 @@ public final class GrpoTrainer implements AutoCloseable {
             old[g] = (float) logPiOld[g];
             a[g] = (float) adv[g];
         }
-        NDArray lp = logPi(m, policy.logits(in[0], in[1]), draws);                          // [G]
+        NDArray lp = logPi(m, policy.logits(in), draws);                          // [G]
         NDArray oldA = m.create(old), advA = m.create(a);
         NDArray ratio = lp.sub(oldA).exp();
         NDArray unclipped = ratio.mul(advA);

@@ -20,7 +20,9 @@ import org.inflvg.select.SelectionRequest;
  * The context selection model F_theta of InfLVG. Input: the keys of the history tokens from one layer of the KV cache
  * and the text tokens of the new prompt's subject ("A robot"). Two blocks of (cross-attention from tokens to the
  * subject text, feed-forward, residual), then a normalised MLP give one logit per history token. The last layer starts
- * at zero, so an untrained policy is uniform (a random selection).
+ * at zero, so an untrained policy is uniform (a random selection). With {@link PolicyConfig#textPrior()} a learned
+ * multiple ({@code prior.a}, starting at {@value #PRIOR_START}) of the standardised {@code text:K} score is added: the
+ * untrained policy then ranks as {@code text:K}.
  */
 public final class ContextPolicy implements AutoCloseable {
 
@@ -28,6 +30,8 @@ public final class ContextPolicy implements AutoCloseable {
     private final Weights w;
     private final NDManager constants;
     private final NDArray onesD, zerosD, onesW, zerosW;
+    /** The text prior's weight at initialisation: the top standardised scores get e^(4 z) times a mean token's mass. */
+    static final float PRIOR_START = 4f;
 
     public ContextPolicy(PolicyConfig cfg, NDManager parent, long seed) {
         this.cfg = cfg;
@@ -51,6 +55,9 @@ public final class ContextPolicy implements AutoCloseable {
         linear(r, "mlp1", h, h);
         w.put("mlp2.w", w.manager().zeros(new Shape(h, 1)));
         w.put("mlp2.b", w.manager().zeros(new Shape(1)));
+        if (cfg.textPrior()) {
+            w.put("prior.a", w.manager().create(new float[] {PRIOR_START}, new Shape(1)));
+        }
     }
 
     private void linear(Random r, String name, int in, int out) {
@@ -97,6 +104,15 @@ public final class ContextPolicy implements AutoCloseable {
         return lin(Activation.gelu(lin(ln(x, false), "mlp1")), "mlp2").reshape(M);   // [M] one logit per token
     }
 
+    /**
+     * Logits [M] from {@link #inputs}: the network's, plus {@code prior.a} times the standardised text score when the
+     * configuration has the text prior. Records gradients when enabled.
+     */
+    public NDArray logits(NDArray[] in) {
+        NDArray net = logits(in[0], in[1]);
+        return cfg.textPrior() ? net.add(in[2].mul(w.get("prior.a"))) : net;
+    }
+
     /** The history tokens the policy chooses from (not kept by rule) and the anchors, for a request. */
     public int[][] candidatesAndAnchors(SelectionRequest r) {
         int tpf = r.tokensPerFrame(), hist = r.history();
@@ -110,7 +126,10 @@ public final class ContextPolicy implements AutoCloseable {
             anchors.stream().mapToInt(Integer::intValue).toArray()};
     }
 
-    /** Inputs of F_theta for a request, without gradients: candidate keys [M, d] and subject text tokens [L, d]. */
+    /**
+     * Inputs of F_theta for a request, without gradients: candidate keys [M, d], subject text tokens [L, d] and, with
+     * the text prior, the candidates' standardised text scores [M].
+     */
     public NDArray[] inputs(SelectionRequest r, int[] candidates, NDManager m) {
         VideoModel model = r.model();
         KvCache cache = r.cache();
@@ -118,7 +137,15 @@ public final class ContextPolicy implements AutoCloseable {
         NDArray keys = all.get(new NDIndex("{}", m.create(java.util.Arrays.stream(candidates).asLongStream().toArray())));
         NDArray text = model.text(m, model.tokenize(r.subjectText()), 1)[0].reshape(model.config().textLength(),
                 model.config().dim());
-        return new NDArray[] {keys.stopGradient(), text.stopGradient()};
+        if (!cfg.textPrior()) {
+            return new NDArray[] {keys.stopGradient(), text.stopGradient()};
+        }
+        // text:K's score (ScoreSelectors.text): cosine between each key and the key of the mean subject text token
+        NDArray q = model.keyProjection(cfg.layer(), text.mean(new int[] {0}).reshape(1, model.config().dim())); // [1, d]
+        NDArray cos = keys.matMul(q.transpose()).reshape(candidates.length)
+                .div(keys.norm(new int[] {1}).mul(q.norm()).add(1e-6f));
+        NDArray z = cos.sub(cos.mean()).div(cos.sub(cos.mean()).square().mean().sqrt().add(1e-6f)); // standardised
+        return new NDArray[] {keys.stopGradient(), text.stopGradient(), z.stopGradient()};
     }
 
     /** Saves the policy (weights + config with checksum). */
@@ -167,6 +194,7 @@ public final class ContextPolicy implements AutoCloseable {
     @Override
     public String toString() {
         return "ContextPolicy[" + w.count() + " parameters, layer " + cfg.layer() + ", K " + cfg.budget() + ", anchors "
-                + cfg.sinkFrames() + " sink + " + cfg.recentFrames() + " recent frames]";
+                + cfg.sinkFrames() + " sink + " + cfg.recentFrames() + " recent frames" + (cfg.textPrior() ? ", text prior"
+                : "") + "]";
     }
 }

@@ -11,9 +11,19 @@ package org.inflvg.policy;
  * @param sinkFrames  history frames kept by rule at the start (a sink)
  * @param recentFrames history frames kept by rule at the end
  * @param budget      K: tokens chosen by the policy from the rest
+ * @param textPrior   add a learned multiple of the {@code text:K} score (cosine between each cached key and the
+ *                    subject text's key, standardised over the candidates) to the logits, so that an untrained policy
+ *                    ranks as {@code text:K} does and GRPO starts from there; false (absent in older files): the network
+ *                    alone, whose untrained policy is uniform
  */
 public record PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
-                           int budget) {
+                           int budget, boolean textPrior) {
+
+    /** A configuration without the text prior. */
+    public PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
+                        int budget) {
+        this(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, false);
+    }
 
     public PolicyConfig {
         if (width < 4 || width % heads != 0) {
@@ -36,10 +46,14 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
     }
 
     public PolicyConfig withBudget(int k) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k, textPrior);
+    }
+
+    public PolicyConfig withTextPrior(boolean prior) {
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, prior);
     }
 
     public PolicyConfig withAnchors(int sink, int recent) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sink, recent, budget);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sink, recent, budget, textPrior);
     }
 }

@@ -47,7 +47,7 @@ public final class PolicySelector implements ContextSelector {
         float[] logits;
         try (NDManager m = NDManager.newBaseManager(policy.weights().manager().getDevice()); var ng = new NoGradScope()) {
             NDArray[] in = policy.inputs(r, cand, m);
-            logits = policy.logits(in[0], in[1]).toFloatArray();
+            logits = policy.logits(in).toFloatArray();
         }
         int[] chosen = sample ? PlackettLuce.sample(logits, budget, new Random(r.seed() * 31 + r.scene()))
                 : PlackettLuce.topK(logits, budget);
