@@ -47,10 +47,11 @@ public final class TrainCommand implements Runnable {
                 + "the switch into scene 1 + (i + i / sets) mod N, the earlier scenes generated with the policy's own top-K "
                 + "(default ${DEFAULT-VALUE}: first switches only; 5 covers every switch of a 6-scene CsVBench story)")
         int history;
-        @Option(names = "--text-prior", description = "add a learned multiple of the text:K score to the policy's logits, "
-                + "so the untrained policy ranks as text:K does and GRPO starts there (default: off, the network alone, "
-                + "uniform when untrained)")
-        boolean textPrior;
+        @Option(names = "--text-prior", paramLabel = "W", defaultValue = "0", description = "add a learned multiple, "
+                + "starting at W, of the standardised text:K score to the policy's logits, so the untrained policy ranks as "
+                + "text:K does and GRPO starts there (default ${DEFAULT-VALUE}: off, the network alone, uniform when "
+                + "untrained; 1 is a soft start, 4 is nearly deterministic)")
+        double textPrior;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", description = "output folder (default: the host file's policy folder, else data/policy)")
@@ -60,6 +61,10 @@ public final class TrainCommand implements Runnable {
         public Integer call() {
             if (steps < 1 || sets < 1) {
                 throw new BadInputException("--steps and --sets must be at least 1");
+            }
+            if (!(textPrior >= 0 && textPrior <= 100)) {
+                throw new BadInputException("--text-prior must be 0 (off) or a starting weight in (0, 100], got "
+                        + textPrior + "; e.g. --text-prior 1");
             }
             if (history < 1 || history > 8) {
                 throw new BadInputException("--history must be in [1, 8] scenes, got " + history

@@ -20,8 +20,8 @@ import org.inflvg.select.SelectionRequest;
  * The context selection model F_theta of InfLVG. Input: the keys of the history tokens from one layer of the KV cache
  * and the text tokens of the new prompt's subject ("A robot"). Two blocks of (cross-attention from tokens to the
  * subject text, feed-forward, residual), then a normalised MLP give one logit per history token. The last layer starts
- * at zero, so an untrained policy is uniform (a random selection). With {@link PolicyConfig#textPrior()} a learned
- * multiple ({@code prior.a}, starting at {@value #PRIOR_START}) of the standardised {@code text:K} score is added: the
+ * at zero, so an untrained policy is uniform (a random selection). With {@link PolicyConfig#textPrior()} &gt; 0 a
+ * learned multiple ({@code prior.a}, starting at that value) of the standardised {@code text:K} score is added: the
  * untrained policy then ranks as {@code text:K}.
  */
 public final class ContextPolicy implements AutoCloseable {
@@ -30,8 +30,6 @@ public final class ContextPolicy implements AutoCloseable {
     private final Weights w;
     private final NDManager constants;
     private final NDArray onesD, zerosD, onesW, zerosW;
-    /** The text prior's weight at initialisation: the top standardised scores get e^(4 z) times a mean token's mass. */
-    static final float PRIOR_START = 4f;
 
     public ContextPolicy(PolicyConfig cfg, NDManager parent, long seed) {
         this.cfg = cfg;
@@ -55,8 +53,8 @@ public final class ContextPolicy implements AutoCloseable {
         linear(r, "mlp1", h, h);
         w.put("mlp2.w", w.manager().zeros(new Shape(h, 1)));
         w.put("mlp2.b", w.manager().zeros(new Shape(1)));
-        if (cfg.textPrior()) {
-            w.put("prior.a", w.manager().create(new float[] {PRIOR_START}, new Shape(1)));
+        if (cfg.textPrior() > 0) {
+            w.put("prior.a", w.manager().create(new float[] {(float) cfg.textPrior()}, new Shape(1)));
         }
     }
 
@@ -110,7 +108,7 @@ public final class ContextPolicy implements AutoCloseable {
      */
     public NDArray logits(NDArray[] in) {
         NDArray net = logits(in[0], in[1]);
-        return cfg.textPrior() ? net.add(in[2].mul(w.get("prior.a"))) : net;
+        return cfg.textPrior() > 0 ? net.add(in[2].mul(w.get("prior.a"))) : net;
     }
 
     /** The history tokens the policy chooses from (not kept by rule) and the anchors, for a request. */
@@ -137,7 +135,7 @@ public final class ContextPolicy implements AutoCloseable {
         NDArray keys = all.get(new NDIndex("{}", m.create(java.util.Arrays.stream(candidates).asLongStream().toArray())));
         NDArray text = model.text(m, model.tokenize(r.subjectText()), 1)[0].reshape(model.config().textLength(),
                 model.config().dim());
-        if (!cfg.textPrior()) {
+        if (cfg.textPrior() == 0) {
             return new NDArray[] {keys.stopGradient(), text.stopGradient()};
         }
         // text:K's score (ScoreSelectors.text): cosine between each key and the key of the mean subject text token
@@ -194,7 +192,7 @@ public final class ContextPolicy implements AutoCloseable {
     @Override
     public String toString() {
         return "ContextPolicy[" + w.count() + " parameters, layer " + cfg.layer() + ", K " + cfg.budget() + ", anchors "
-                + cfg.sinkFrames() + " sink + " + cfg.recentFrames() + " recent frames" + (cfg.textPrior() ? ", text prior"
-                : "") + "]";
+                + cfg.sinkFrames() + " sink + " + cfg.recentFrames() + " recent frames" + (cfg.textPrior() > 0 ? ", text prior from "
+                + cfg.textPrior() : "") + "]";
     }
 }

@@ -11,18 +11,18 @@ package org.inflvg.policy;
  * @param sinkFrames  history frames kept by rule at the start (a sink)
  * @param recentFrames history frames kept by rule at the end
  * @param budget      K: tokens chosen by the policy from the rest
- * @param textPrior   add a learned multiple of the {@code text:K} score (cosine between each cached key and the
- *                    subject text's key, standardised over the candidates) to the logits, so that an untrained policy
- *                    ranks as {@code text:K} does and GRPO starts from there; false (absent in older files): the network
- *                    alone, whose untrained policy is uniform
+ * @param textPrior   0 (absent in older files): the network alone, whose untrained policy is uniform. w &gt; 0: a learned
+ *                    multiple, starting at w, of the {@code text:K} score (cosine between each cached key and the subject
+ *                    text's key, standardised over the candidates) is added to the logits, so that an untrained policy
+ *                    ranks as {@code text:K} does and GRPO starts from there; the larger w, the sharper that start
  */
 public record PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
-                           int budget, boolean textPrior) {
+                           int budget, double textPrior) {
 
     /** A configuration without the text prior. */
     public PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
                         int budget) {
-        this(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, false);
+        this(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, 0);
     }
 
     public PolicyConfig {
@@ -34,6 +34,10 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
         }
         if (sinkFrames < 0 || recentFrames < 0) {
             throw new IllegalArgumentException("sinkFrames and recentFrames must be >= 0");
+        }
+        if (!(textPrior >= 0 && textPrior <= 100)) {
+            throw new IllegalArgumentException("textPrior must be 0 (none) or a starting weight in (0, 100], got "
+                    + textPrior);
         }
         if (budget < 1) {
             throw new IllegalArgumentException("budget K must be at least 1, got " + budget);
@@ -49,7 +53,7 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
         return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k, textPrior);
     }
 
-    public PolicyConfig withTextPrior(boolean prior) {
+    public PolicyConfig withTextPrior(double prior) {
         return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, prior);
     }
 

@@ -41,7 +41,7 @@ class TextPriorTest {
                     "A cat", 1, 0);
             int[] text = sorted(Selectors.textSimilarity(k).select(req).kept());
             PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
-            ContextPolicy prior = new ContextPolicy(pc.withTextPrior(true), pm, 3);
+            ContextPolicy prior = new ContextPolicy(pc.withTextPrior(4), pm, 3);
             ContextPolicy plain = new ContextPolicy(pc, pm, 3);
             assertArrayEquals(text, sorted(new PolicySelector(prior, k, false).select(req).kept()),
                     "with the prior and a zero last layer the policy's top-K is text:K's");
@@ -49,7 +49,7 @@ class TextPriorTest {
                     .select(req).kept())), "without it an untrained policy is uniform, not text:K");
             prior.save(saved);
             try (ContextPolicy back = ContextPolicy.load(saved, pm)) {
-                assertTrue(back.config().textPrior());
+                assertEquals(4, back.config().textPrior());
                 assertArrayEquals(text, sorted(new PolicySelector(back, k, false).select(req).kept()));
             }
         }
@@ -62,7 +62,7 @@ class TextPriorTest {
              Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
             story.next();
             ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf)
-                    .withTextPrior(true), pm, 3);
+                    .withTextPrior(4), pm, 3);
             float before = policy.weights().get("prior.a").toFloatArray()[0];
             RewardFunction lastFrame = GrpoTrainerTest.lastFrameReward();
             try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, lastFrame,
