@@ -138,11 +138,10 @@ public final class ContextPolicy implements AutoCloseable {
         if (cfg.textPrior() == 0) {
             return new NDArray[] {keys.stopGradient(), text.stopGradient()};
         }
-        // text:K's score (ScoreSelectors.text): cosine between each key and the key of the mean subject text token
-        NDArray q = model.keyProjection(cfg.layer(), text.mean(new int[] {0}).reshape(1, model.config().dim())); // [1, d]
-        NDArray cos = keys.matMul(q.transpose()).reshape(candidates.length)
-                .div(keys.norm(new int[] {1}).mul(q.norm()).add(1e-6f));
-        NDArray z = cos.sub(cos.mean()).div(cos.sub(cos.mean()).square().mean().sqrt().add(1e-6f)); // standardised
+        NDArray cos = org.inflvg.select.Selectors.textCosine(model, cfg.layer(), keys,
+                text.mean(new int[] {0}).reshape(1, model.config().dim()));                 // text:K's score, [M]
+        NDArray centred = cos.sub(cos.mean());
+        NDArray z = centred.div(centred.square().mean().sqrt().add(1e-6f));                 // standardised
         return new NDArray[] {keys.stopGradient(), text.stopGradient(), z.stopGradient()};
     }
 

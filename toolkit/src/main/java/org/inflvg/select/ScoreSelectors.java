@@ -30,10 +30,7 @@ final class ScoreSelectors {
             try (NDManager m = NDManager.newBaseManager(model.device())) {
                 NDArray keys = r.cache().keys(layer, m).get("0:" + r.history());          // [history, d]
                 NDArray text = model.text(m, model.tokenize(r.subjectText()), 1)[0].mean(new int[] {1}); // [1, d]
-                NDArray q = model.keyProjection(layer, text);                               // [1, d]
-                NDArray cos = keys.matMul(q.transpose()).reshape(r.history())
-                        .div(keys.norm(new int[] {1}).mul(q.norm()).add(1e-6f));
-                return cos.toFloatArray();
+                return Selectors.textCosine(model, layer, keys, text).toFloatArray();
             }
         });
     }

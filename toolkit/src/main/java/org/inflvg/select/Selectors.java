@@ -72,6 +72,17 @@ public final class Selectors {
         return ScoreSelectors.text(k);
     }
 
+    /**
+     * The score of {@code text:K} (and of the policy's text prior): the cosine between each key [M, d] of layer
+     * {@code layer} and that layer's key projection of the subject text's mean token [1, d]; [M], in the keys' manager.
+     */
+    public static ai.djl.ndarray.NDArray textCosine(org.inflvg.model.VideoModel model, int layer,
+                                                    ai.djl.ndarray.NDArray keys, ai.djl.ndarray.NDArray textMean) {
+        ai.djl.ndarray.NDArray q = model.keyProjection(layer, textMean);                   // [1, d]
+        return keys.matMul(q.transpose()).reshape(keys.getShape().get(0))
+                .div(keys.norm(new int[] {1}).mul(q.norm()).add(1e-6f));
+    }
+
     private static int[] recent(SelectionRequest r, int frames) {
         int from = Math.max(0, r.history() - frames * r.tokensPerFrame());
         return IntStream.range(from, r.history()).toArray();
