@@ -210,8 +210,8 @@ public record HostConfig(String description, String device, String dtype, String
                     + " " + Engine.getInstance().getVersion() + ", 0 GPUs: no CUDA device, or the engine's CPU-only "
                     + "native build; a GPU host sets INFLVG_LIBTORCH to a CUDA libtorch, docs/gpu-host.md)" : "DJL sees " + count + " GPU" + (count == 1 ? "" : "s") + " (gpu:0.." + (count - 1) + ")";
             throw new IllegalArgumentException("device " + device + " was asked for but " + seen + "; on this machine "
-                    + "use the CPU configuration " + CPU_FILE + " (--config " + CPU_FILE + ") or set \"device\": \"cpu\" "
-                    + "and \"dtype\": \"float32\"");
+                    + "use the CPU configuration " + CPU_FILE + " (--config " + CPU_FILE + ") or set \"device\": \"cpu\""
+                    + (dtype.equals("bfloat16") && !torchScript() ? " and \"dtype\": \"float32\"" : ""));
         }
         return Device.gpu(index);
     }
