@@ -218,24 +218,63 @@ public final class GrpoTrainer implements AutoCloseable {
     }
 
     /**
-     * Exact Plackett-Luce log-probabilities with gradients: log pi_g = sum_i [log p_{s_i} - log(1 - sum_{j<i} p_{s_j})].
+     * Exact Plackett-Luce log-probabilities with gradients, [G]: log pi_g = sum_i [x_{s_i} - LSE(R_i)], where x are the
+     * logits, R_i the candidates not drawn before step i and LSE the log-sum-exp (the softmax normaliser cancels; this
+     * is sum_i [log p_{s_i} - log(1 - sum_{j<i} p_{s_j})] without its subtraction, which loses every digit in float32
+     * once a near-deterministic policy's dominant candidates are drawn). R_i is the never-drawn candidates plus draws
+     * i..K-1; each LSE(R_i) is shifted by the largest logit in R_i (a constant: the value does not depend on it), so
+     * every exponential is at most 1 and every sum at least 1. Cost: a [G, K, K] masked array.
      */
     static NDArray logPi(NDManager m, NDArray logits, int[][] draws) {
         int G = draws.length, K = draws[0].length;
-        long M = logits.getShape().get(0);
+        int M = (int) logits.getShape().get(0);
+        float[] x = logits.toFloatArray();
         long[] idx = new long[G * K];
+        float[] drawnMask = new float[G * M];
+        float[] neverMax = new float[G];
         for (int g = 0; g < G; g++) {
+            boolean[] drawn = new boolean[M];
             for (int i = 0; i < K; i++) {
                 idx[g * K + i] = draws[g][i];
+                drawn[draws[g][i]] = true;
+                drawnMask[g * M + draws[g][i]] = -MASK;
+            }
+            neverMax[g] = -MASK; // no never-drawn candidate (K = M): their LSE is then ~ -1e30, i.e. no mass
+            for (int j = 0; j < M; j++) {
+                if (!drawn[j]) {
+                    neverMax[g] = Math.max(neverMax[g], x[j]);
+                }
             }
         }
-        NDArray logp = logits.logSoftmax(0).reshape(1, M).broadcast(new Shape(G, M));       // [G, M]
-        NDArray sel = logp.gather(m.create(idx, new Shape(G, K)), 1);                        // [G, K] log p of draws
-        NDArray p = sel.exp();
-        NDArray before = p.cumSum(1).sub(p);                                                  // [G, K] mass drawn before
-        NDArray rest = before.neg().add(1f).maximum(1e-12f).log();
-        return sel.sub(rest).sum(new int[] {1});                                              // [G]
+        NDArray all = logits.reshape(1, M).broadcast(new Shape(G, M));                         // [G, M]
+        NDArray sel = all.gather(m.create(idx, new Shape(G, K)), 1);                            // [G, K]
+        NDArray nMax = m.create(neverMax, new Shape(G, 1));
+        NDArray never = all.add(m.create(drawnMask, new Shape(G, M))).sub(nMax).exp()           // LSE of the never-drawn
+                .sum(new int[] {1}, true).log().add(nMax);                                      // [G, 1]
+        float[] nv = never.toFloatArray();
+        float[] shift = new float[G * K];                                                       // max logit of R_i
+        for (int g = 0; g < G; g++) {
+            float run = nv[g];
+            for (int i = K - 1; i >= 0; i--) {
+                run = Math.max(run, x[draws[g][i]]);
+                shift[g * K + i] = run;
+            }
+        }
+        float[] upper = new float[K * K];                                                       // 0 where j >= i
+        for (int i = 0; i < K; i++) {
+            for (int j = 0; j < i; j++) {
+                upper[i * K + j] = -MASK;
+            }
+        }
+        NDArray c = m.create(shift, new Shape(G, K));
+        NDArray inRest = sel.reshape(G, 1, K).sub(c.reshape(G, K, 1))
+                .add(m.create(upper, new Shape(1, K, K))).exp().sum(new int[] {2});             // [G, K]
+        NDArray rest = inRest.add(never.sub(c).exp()).log().add(c);                             // LSE(R_i), [G, K]
+        return sel.sub(rest).sum(new int[] {1});                                                // [G]
     }
+
+    /** Added to a logit to take it out of a log-sum-exp (exp underflows to exactly 0; no infinities, no NaN). */
+    private static final float MASK = 1e30f;
 
     /** log pi_ref of each member's draw under the frozen reference policy. */
     private double[] referenceLogProbs(NDManager m, NDArray[] in, int[][] draws) {
