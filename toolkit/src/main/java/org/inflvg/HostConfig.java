@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.inflvg.model.ModelConfig;
+import org.inflvg.model.Sampling;
 
 /**
  * What one machine runs: the device, the number type, the model, reward and policy folders, a prompt file and batch
@@ -50,10 +51,13 @@ import org.inflvg.model.ModelConfig;
  * @param policy      context policy folder (a fresh, untrained policy when it holds none)
  * @param prompts     EPS file (JSONL) the commands use when no {@code --prompts} is given, or null
  * @param batch       batch sizes
+ * @param sampling    how chunks are sampled, overriding the model's own {@code config.json}: {@code {"steps": N,
+ *                    "guidance": W}} (Euler steps per chunk in [1, 1000], classifier-free guidance weight in [0, 20];
+ *                    either may be left out), or null for the model's own ({@link Sampling})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HostConfig(String description, String device, String dtype, String model, String modelKind, String size,
-                         String rewards, String policy, String prompts, Batch batch) {
+                         String rewards, String policy, String prompts, Batch batch, Sampling sampling) {
 
     /** The CPU configuration every GPU error points to (a path in the checkout). */
     public static final String CPU_FILE = "data/hosts/cpu-tiny.json";
@@ -61,13 +65,13 @@ public record HostConfig(String description, String device, String dtype, String
     /** The embedded default: the shipped TinyDiT, reward models and policy from {@code data/}, on the CPU. */
     public static final HostConfig CPU_TINY = new HostConfig("The embedded default: the shipped tiny models on the CPU "
             + "(what InfLVG.load() uses).", "cpu", "float32", "data/tinydit", "tinydit", null, "data/rewards",
-            "data/policy", null, Batch.DEFAULT);
+            "data/policy", null, Batch.DEFAULT, null);
 
     /** The model kinds a host file may name. */
     public static final String TINYDIT = "tinydit", TORCHSCRIPT = "torchscript";
 
     static final List<String> KEYS = List.of("description", "device", "dtype", "model", "modelKind", "size", "rewards",
-            "policy", "prompts", "batch");
+            "policy", "prompts", "batch", "sampling");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -147,7 +151,8 @@ public record HostConfig(String description, String device, String dtype, String
             return h;
         } catch (UnrecognizedPropertyException e) {
             String where = path(e);
-            List<String> allowed = where.startsWith("batch") ? List.of("group", "train") : KEYS;
+            List<String> allowed = where.startsWith("batch") ? List.of("group", "train")
+                    : where.startsWith("sampling") ? List.of("steps", "guidance") : KEYS;
             throw new IllegalArgumentException("host file " + file + ": unknown key '" + e.getPropertyName() + "'"
                     + (where.contains(".") ? " in " + where.substring(0, where.lastIndexOf('.')) : "")
                     + "; allowed keys: " + String.join(", ", allowed) + " (remove it or fix its spelling)");
@@ -258,49 +263,61 @@ public record HostConfig(String description, String device, String dtype, String
 
     /** This host on another device ({@code cpu}, {@code gpu}, {@code gpu:N}). */
     public HostConfig withDevice(String d) {
-        return new HostConfig(description, d, dtype, model, modelKind, size, rewards, policy, prompts, batch);
+        return new HostConfig(description, d, dtype, model, modelKind, size, rewards, policy, prompts, batch, sampling);
     }
 
     /** This host with another number type. */
     public HostConfig withDtype(String t) {
-        return new HostConfig(description, device, t, model, modelKind, size, rewards, policy, prompts, batch);
+        return new HostConfig(description, device, t, model, modelKind, size, rewards, policy, prompts, batch,
+                sampling);
     }
 
     /** This host with another TinyDiT model folder and named size (null: whatever the folder holds). */
     public HostConfig withModel(String dir, String sizeName) {
-        return new HostConfig(description, device, dtype, dir, TINYDIT, sizeName, rewards, policy, prompts, batch);
+        return new HostConfig(description, device, dtype, dir, TINYDIT, sizeName, rewards, policy, prompts, batch,
+                sampling);
     }
 
     /** This host with a TorchScript model ({@code .pt} file with its {@code .json} beside it) instead of a folder. */
     public HostConfig withTorchScript(String ptFile) {
-        return new HostConfig(description, device, dtype, ptFile, TORCHSCRIPT, null, rewards, policy, prompts, batch);
+        return new HostConfig(description, device, dtype, ptFile, TORCHSCRIPT, null, rewards, policy, prompts, batch,
+                sampling);
     }
 
     /** This host with other reward and policy folders. */
     public HostConfig withRewardsAndPolicy(String rewardsDir, String policyDir) {
         return new HostConfig(description, device, dtype, model, modelKind, size, rewardsDir, policyDir, prompts,
-                batch);
+                batch, sampling);
     }
 
     /** This host with another description. */
     public HostConfig withDescription(String text) {
-        return new HostConfig(text, device, dtype, model, modelKind, size, rewards, policy, prompts, batch);
+        return new HostConfig(text, device, dtype, model, modelKind, size, rewards, policy, prompts, batch, sampling);
     }
 
     /** This host with an EPS file (null: none). */
     public HostConfig withPrompts(String file) {
-        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, file, batch);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, file, batch,
+                sampling);
+    }
+
+    /** This host sampling chunks with other settings on top of its own (null fields keep the current ones). */
+    public HostConfig withSampling(Sampling s) {
+        Sampling merged = sampling == null ? s : sampling.with(s);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, prompts, batch,
+                merged == null || merged.isModelDefault() ? null : merged);
     }
 
     /** This host with other batch sizes. */
     public HostConfig withBatch(Batch b) {
-        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, prompts, b);
+        return new HostConfig(description, device, dtype, model, modelKind, size, rewards, policy, prompts, b,
+                sampling);
     }
 
     @Override
     public String toString() {
         return "HostConfig[" + device + ", " + dtype + ", model " + model + (torchScript() ? " (torchscript)" : "")
                 + (size == null ? "" : " (" + size + ")")
-                + ", group " + batch.group() + "]";
+                + ", group " + batch.group() + (sampling == null ? "" : ", " + sampling) + "]";
     }
 }

@@ -7,6 +7,7 @@ import org.inflvg.grpo.GrpoConfig;
 import org.inflvg.grpo.GrpoTrainer;
 import org.inflvg.grpo.RewardFunction;
 import org.inflvg.model.ModelFiles;
+import org.inflvg.model.Sampling;
 import org.inflvg.model.TorchScriptVideoModel;
 import org.inflvg.model.VideoModel;
 import org.inflvg.policy.ContextPolicy;
@@ -31,7 +32,8 @@ import org.inflvg.world.Eps;
 public final class InfLVG implements AutoCloseable {
 
     private final NDManager manager;
-    private final VideoModel model;
+    private final VideoModel loaded;
+    private VideoModel model;
     private final Path modelDir;
     private final HostConfig host;
     private final String checksum;
@@ -41,7 +43,8 @@ public final class InfLVG implements AutoCloseable {
 
     private InfLVG(NDManager manager, VideoModel model, Path modelDir, HostConfig host) {
         this.manager = manager;
-        this.model = model;
+        this.loaded = model;
+        this.model = host.sampling() == null ? model : host.sampling().on(model);
         this.modelDir = modelDir;
         this.host = host;
         this.checksum = model.checksum();
@@ -221,9 +224,31 @@ public final class InfLVG implements AutoCloseable {
                 + Path.of("").toAbsolutePath() + "; set -Dinflvg.home=/path/to/checkout");
     }
 
-    /** The video model: TinyDiT, or a {@link TorchScriptVideoModel} for a {@code "modelKind": "torchscript"} host. */
+    /**
+     * The video model: TinyDiT, or a {@link TorchScriptVideoModel} for a {@code "modelKind": "torchscript"} host; its
+     * {@link VideoModel#config()} carries the sampling settings in force ({@link #sampling(Sampling)}).
+     */
     public VideoModel model() {
         return model;
+    }
+
+    /** The sampling settings in force: Euler steps per chunk and guidance weight (the model's own unless overridden). */
+    public Sampling sampling() {
+        return new Sampling(model.config().denoiseSteps(), model.config().guidance());
+    }
+
+    /**
+     * Samples the stories and GRPO trainers made <em>after</em> this call with other settings (those made before keep
+     * theirs): {@code steps} Euler steps per chunk and classifier-free guidance {@code guidance}, where a null keeps
+     * the model's own ({@code config.json}). The weights are shared, nothing is copied. {@code Sampling.MODEL} goes
+     * back to the model's own. Returns this, for {@code InfLVG.load().sampling(new Sampling(8, 2.0))}.
+     *
+     * <p>Guidance above 1 costs a second pass per Euler step and moves generated scenes towards their prompt (against
+     * what the context carries over); on the shipped tiny model it lowers identity (data/README.md).
+     */
+    public InfLVG sampling(Sampling s) {
+        model = (s == null ? Sampling.MODEL : s).on(loaded);
+        return this;
     }
 
     /** SHA-256 of the loaded weights (model.bin, or the TorchScript .pt file). */
@@ -265,7 +290,7 @@ public final class InfLVG implements AutoCloseable {
         if (rewards != null) {
             rewards.close();
         }
-        model.close();
+        loaded.close();
         manager.close();
     }
 

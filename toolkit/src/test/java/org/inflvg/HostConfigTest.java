@@ -107,7 +107,7 @@ class HostConfigTest {
         HostConfig p = HostConfig.read(partial);
         assertEquals(HostConfig.CPU_TINY.withBatch(new HostConfig.Batch(4, 8)),
                 new HostConfig(HostConfig.CPU_TINY.description(), p.device(), p.dtype(), p.model(), p.modelKind(),
-                        p.size(), p.rewards(), p.policy(), p.prompts(), p.batch()));
+                        p.size(), p.rewards(), p.policy(), p.prompts(), p.batch(), p.sampling()));
     }
 
     private static void assertBad(Path dir, String json, String... parts) throws Exception {

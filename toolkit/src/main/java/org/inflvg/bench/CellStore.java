@@ -99,6 +99,11 @@ final class CellStore {
                     + ", judge " + now.judge() + ", " + now.scenes() + " scenes, weights " + now.weights()
                     + ". Use another --out folder, or delete that one to start over");
         }
+        if (!before.sameSampling(now)) {
+            throw new IllegalArgumentException("output folder " + dir + " holds cells sampled with " + before.sampling()
+                    + "; this run samples with " + now.sampling() + ". Give the same --euler-steps and --guidance as "
+                    + "that run, use another --out folder, or delete that one to start over");
+        }
     }
 
     static void writeInfo(Path dir, RunInfo info) {

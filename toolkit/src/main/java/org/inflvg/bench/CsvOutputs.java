@@ -204,7 +204,8 @@ final class CsvOutputs {
         sb.append("- command: `").append(i.command()).append("`\n");
         sb.append("- toolkit: ").append(i.tool()).append(' ').append(i.version()).append(", Java ").append(i.java())
                 .append(", ").append(i.cores()).append(" cores\n");
-        sb.append("- model: `").append(i.model()).append("`, weights SHA-256 `").append(i.modelSha256()).append("`\n");
+        sb.append("- model: `").append(i.model()).append("`, weights SHA-256 `").append(i.modelSha256()).append("`")
+                .append(i.sampling() == null ? "" : "; sampled with " + i.sampling()).append('\n');
         sb.append("- judge: ").append(i.judge()).append("; hybrid weights (alignment, artifact, identity) ")
                 .append(i.weights()).append('\n');
         sb.append("- prompts: ").append(i.prompts()).append(", ").append(i.sets()).append(" sets, SHA-256 `")

@@ -251,9 +251,9 @@ public final class CsvResults {
             RunInfo i = CellStore.readInfo(d);
             if (first == null) {
                 first = i;
-            } else if (!first.cellsKey().equals(i.cellsKey())) {
+            } else if (!first.cellsKey().equals(i.cellsKey()) || !first.sameSampling(i)) {
                 throw new IllegalArgumentException("cannot merge " + d + " with " + dirs.get(0) + ": they are runs of "
-                        + "different configurations (model, judge, scenes, weights, prompt sets, seeds or selectors "
+                        + "different configurations (model, sampling, judge, scenes, weights, prompt sets, seeds or selectors "
                         + "differ); merge only shards of one 'bench csv' command");
             }
             from.add(d.toString());

@@ -3,6 +3,7 @@ package org.inflvg.cli;
 import java.nio.file.Path;
 import org.inflvg.HostConfig;
 import org.inflvg.InfLVG;
+import org.inflvg.model.Sampling;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,7 +27,29 @@ final class HostOptions {
             + "; overrides the host file's device (default: the host file's, else cpu)")
     String device;
 
+    @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance weight when sampling "
+            + "chunks, in [0, 20]: 1 is none (the shipped model's), above 1 follows the prompt more, at a second pass "
+            + "per Euler step (default: the host file's sampling.guidance, else the model's config.json)")
+    Double guidance;
+
+    @Option(names = "--euler-steps", paramLabel = "N", description = "Euler steps per chunk when sampling, in [1, 1000] "
+            + "(default: the host file's sampling.steps, else the model's config.json; the shipped model's: 4)")
+    Integer eulerSteps;
+
     private HostConfig host;
+
+    /** --guidance and --euler-steps as a {@link Sampling} (null when neither is given); a value out of range exits 2. */
+    Sampling samplingFlags() {
+        if (guidance == null && eulerSteps == null) {
+            return null;
+        }
+        try {
+            return new Sampling(eulerSteps, guidance);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException((eulerSteps != null && (eulerSteps < 1 || eulerSteps > 1000) ? "--euler-steps "
+                    + eulerSteps : "--guidance " + guidance) + ": " + e.getMessage());
+        }
+    }
 
     /** The host file's configuration as written (no --device applied), or null without {@code --config}. */
     HostConfig host() {
@@ -46,6 +69,10 @@ final class HostOptions {
      */
     HostConfig effective(Path model) {
         HostConfig base = host() != null ? host() : model != null ? InfLVG.hostFor(model) : HostConfig.CPU_TINY;
+        Sampling flags = samplingFlags();
+        if (flags != null) {
+            base = base.withSampling(flags);
+        }
         if (device == null) {
             return base;
         }
@@ -92,7 +119,9 @@ final class HostOptions {
     InfLVG load(Path model) {
         check(model);
         if (host() == null && device == null) {
-            return model == null ? InfLVG.load() : InfLVG.load(model);
+            InfLVG lvg = model == null ? InfLVG.load() : InfLVG.load(model);
+            Sampling flags = samplingFlags();
+            return flags == null ? lvg : lvg.sampling(flags);
         }
         try {
             return InfLVG.load(effective(model));
@@ -102,8 +131,17 @@ final class HostOptions {
         }
     }
 
-    /** The DJL device of the effective host, checked (for the commands that do not load a model: training). */
+    /**
+     * The DJL device of the effective host, checked (for the commands that do not load a model: {@code train base} and
+     * {@code train rewards}, which refuse --guidance and --euler-steps: those set how a loaded model samples; a new base
+     * model's sample sheets use the settings its config.json will hold).
+     */
     ai.djl.Device djlDevice(Path model) {
+        if (samplingFlags() != null) {
+            throw new BadInputException((guidance != null ? "--guidance" : "--euler-steps") + " sets how a trained model "
+                    + "samples chunks and does not apply to train base or train rewards; leave it out here and give it to the "
+                    + "commands that sample (generate, demo, bench, grpo, replay, train policy, train samples)");
+        }
         check(model);
         return effective(model).djlDevice();
     }

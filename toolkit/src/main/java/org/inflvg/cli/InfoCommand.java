@@ -85,6 +85,9 @@ public final class InfoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-15s %s%n", "dtype:", h.dtype() + (h.torchScript()
                 ? " (computed inside the TorchScript module, which exchanges float32 with Java)"
                 : " (the native TinyDiT, op by op)"));
+        System.out.printf(Locale.ROOT, "%-15s %s%n", "sampling:", h.sampling() == null
+                ? "the model's own (config.json; --euler-steps N, --guidance W or the host file's \"sampling\" override it)"
+                : h.sampling() + " (over the model's config.json)");
         return 0;
     }
 

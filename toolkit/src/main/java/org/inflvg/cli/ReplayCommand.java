@@ -109,13 +109,23 @@ public final class ReplayCommand implements Callable<Integer> {
             RewardFunction reward = rm != null ? new HybridReward(rm)
                     : new HybridReward(ColourJudges.colour(lvg.model().config().frameSize()));
             List<ContextSelector> alternatives = Selectors.parseList(selectors);
+            if (rec != null && rec.sampling() != null && !rec.sampling().equals(lvg.sampling())) {
+                if (host.samplingFlags() == null) { // sample as the story was sampled
+                    lvg.sampling(rec.sampling());
+                    System.out.println("sampling as the record: " + rec.sampling());
+                } else {
+                    System.out.println("warning: the record was sampled with " + rec.sampling() + ", this replay with "
+                            + lvg.sampling() + " (--euler-steps/--guidance): its frames will differ from the record's");
+                }
+            }
             ContextSelector own = rec != null ? rec.selector(lvg.model().config().tokensPerFrame())
                     : storySelector != null ? Selectors.parse(storySelector) : alternatives.get(0);
             try (Story st = lvg.story(eps).seed(rec != null ? rec.seed() : seed).selector(own)
                     .startRendered(rec == null || rec.startRendered())) {
+                Boolean same = null;
                 if (rec != null) {
                     st.all();
-                    boolean same = st.video().sha256().equals(rec.framesSha256());
+                    same = st.video().sha256().equals(rec.framesSha256());
                     System.out.println(same ? "regenerated the recorded story: frames identical (SHA-256)"
                             : "warning: the regenerated story's frames differ from the record's SHA-256 (another thread "
                             + "count or library build?); the replay uses the regenerated history");
@@ -134,7 +144,11 @@ public final class ReplayCommand implements Callable<Integer> {
                 System.out.println("rows of replay.gif: " + r.names());
                 GenerateCommand.writeStory(out, "replay", r.grid(), scale);
                 java.nio.file.Files.writeString(out.resolve("replay.txt"), table);
-                BenchCommand.Files.write(out.resolve("replay.json"), record(lvg, eps, own, r));
+                Map<String, Object> json = record(lvg, eps, own, r);
+                if (same != null) {
+                    json.put("recordFramesIdentical", same);
+                }
+                BenchCommand.Files.write(out.resolve("replay.json"), json);
                 System.out.println("wrote " + out.resolve("replay.gif") + ", replay.mp4, replay.png, replay.txt, "
                         + "replay.json");
             }
@@ -149,7 +163,7 @@ public final class ReplayCommand implements Callable<Integer> {
     /** What a 'generate' record holds that a replay needs: prompts, seed, individual, start, kept tokens per scene. */
     record Recorded(List<String> prompts, long seed, int identity, boolean startRendered, String modelSha256,
                     String modelDir, String framesSha256, String selectorName, Map<Integer, int[]> kept,
-                    Map<Integer, Integer> candidates) {
+                    Map<Integer, Integer> candidates, org.inflvg.model.Sampling sampling) {
 
         static Recorded read(Path file) {
             if (!java.nio.file.Files.isRegularFile(file)) {
@@ -188,7 +202,20 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             return new Recorded(prompts, n.get("seed").asLong(), n.path("identity").asInt(-1),
                     n.path("startRendered").asBoolean(true), n.get("modelSha256").asText(), n.path("model").asText(),
-                    n.get("framesSha256").asText(), n.path("selector").asText("recorded"), kept, cands);
+                    n.get("framesSha256").asText(), n.path("selector").asText("recorded"), kept, cands,
+                    sampling(file, n.path("modelConfig")));
+        }
+
+        /** The Euler steps and guidance the story was sampled with (null for a record without its model config). */
+        private static org.inflvg.model.Sampling sampling(Path file, com.fasterxml.jackson.databind.JsonNode cfg) {
+            if (!cfg.has("denoiseSteps") || !cfg.has("guidance")) {
+                return null;
+            }
+            try {
+                return new org.inflvg.model.Sampling(cfg.get("denoiseSteps").asInt(), cfg.get("guidance").asDouble());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--record: " + file + ": modelConfig: " + e.getMessage());
+            }
         }
 
         Eps eps() {
@@ -283,6 +310,7 @@ public final class ReplayCommand implements Callable<Integer> {
         rec.put("time", java.time.Instant.now().toString());
         rec.put("model", lvg.modelDir().toAbsolutePath().toString());
         rec.put("modelSha256", lvg.checksum());
+        rec.put("sampling", lvg.sampling());
         rec.put("seed", seed);
         rec.put("prompts", eps.scenes());
         rec.put("storySelector", own.name());

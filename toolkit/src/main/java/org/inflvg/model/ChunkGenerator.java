@@ -99,9 +99,17 @@ public final class ChunkGenerator {
         try (NDManager m = cache.configManagerFor(model); var ng = new org.inflvg.model.NoGrad()) {
             NDArray[][] hist = cache.gatherBatch(keep, m);                   // per layer [G, H, K, hd]
             NDArray[][] own = new NDArray[depth][2];                          // per layer [G, H, n, hd] of new chunks
-            NDArray[] text1 = model.text(m, java.util.Arrays.copyOf(textIds, cfg.textLength()), 1);
+            // classifier-free guidance as in generate(): the prompt and the null prompt (padding) encoded together;
+            // each Euler step runs the group twice, [G conditional; G unconditional], both on the member's context
+            boolean guided = Math.abs(cfg.guidance() - 1.0) > 1e-9;
+            int[] ids = new int[(guided ? 2 : 1) * cfg.textLength()];
+            System.arraycopy(textIds, 0, ids, 0, Math.min(textIds.length, cfg.textLength()));
+            NDArray[] enc = model.text(m, ids, guided ? 2 : 1);
             // materialise the prompt for the whole group once (a broadcast view is slow in every block's matmul)
-            NDArray[] text = {text1[0].repeat(0, G), text1[1].repeat(0, G)};
+            NDArray[] text = {enc[0].get("0:1").repeat(0, G), enc[1].get("0:1").repeat(0, G)};
+            NDArray[] textSteps = !guided ? text : new NDArray[] {text[0].concat(enc[0].get("1:2").repeat(0, G), 0),
+                    text[1].concat(enc[1].get("1:2").repeat(0, G), 0)};
+            int rows = guided ? 2 * G : G;
             for (int c = 0; c < chunks; c++) {
                 NDArray[][] ctxKv = new NDArray[depth][2];
                 for (int l = 0; l < depth; l++) {
@@ -124,6 +132,28 @@ public final class ChunkGenerator {
                         return ctxKv[layer][1];
                     }
                 };
+                VideoModel.Context stepCtx = ctx;
+                if (guided && kept > 0) {
+                    NDArray[][] twice = new NDArray[depth][2];
+                    for (int l = 0; l < depth; l++) {
+                        for (int w = 0; w < 2; w++) {
+                            twice[l][w] = ctxKv[l][w].concat(ctxKv[l][w], 0);
+                        }
+                    }
+                    stepCtx = new VideoModel.Context() {
+                        public int tokens() {
+                            return kept;
+                        }
+
+                        public NDArray keys(int layer) {
+                            return twice[layer][0];
+                        }
+
+                        public NDArray values(int layer) {
+                            return twice[layer][1];
+                        }
+                    };
+                }
                 Random r = new Random(noiseSeed + c);
                 float[] noise = new float[N * P];
                 for (int i = 0; i < noise.length; i++) {
@@ -136,14 +166,21 @@ public final class ChunkGenerator {
                 NDArray xa = m.create(x0, new Shape(G, N, P));                       // stays on the device
                 int frame = firstFrame + c * cfg.chunkFrames();
                 int steps = cfg.denoiseSteps();
-                float[] ts = new float[G];
+                float[] ts = new float[rows];
                 for (int s = 0; s < steps; s++) {
                     float t = 1f - s / (float) steps, tNext = 1f - (s + 1) / (float) steps;
                     java.util.Arrays.fill(ts, t);
                     try (NDManager sm = m.newSubManager()) {
                         NDArray xs = xa.duplicate();
                         xs.attach(sm);
-                        NDArray v = model.velocity(sm, xs, ts, frame, text, ctx, null);
+                        if (guided) {
+                            xs = xs.concat(xs, 0);
+                        }
+                        NDArray v = model.velocity(sm, xs, ts, frame, textSteps, stepCtx, null);
+                        if (guided) { // v = v_null + w (v_cond - v_null), per member
+                            NDArray vc = v.get("0:" + G), vu = v.get(G + ":");
+                            v = vu.add(vc.sub(vu).mul((float) cfg.guidance()));
+                        }
                         NDArray next = v.mul(tNext - t).add(xa);
                         next.attach(m);
                         xa.close();
@@ -159,8 +196,7 @@ public final class ChunkGenerator {
                 }
                 if (c + 1 < chunks) {
                     List<NDArray[]> kv = new ArrayList<>();
-                    java.util.Arrays.fill(ts, 0f);
-                    model.velocity(m, xa, ts, frame, text, ctx, kv);
+                    model.velocity(m, xa, new float[G], frame, text, ctx, kv);           // clean pass, t = 0
                     for (int l = 0; l < depth; l++) {
                         for (int w = 0; w < 2; w++) {
                             own[l][w] = own[l][w] == null ? kv.get(l)[w] : own[l][w].concat(kv.get(l)[w], 2);

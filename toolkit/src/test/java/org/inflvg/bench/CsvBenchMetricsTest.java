@@ -69,7 +69,7 @@ class CsvBenchMetricsTest {
     @Test
     void summaryIsMeanAndCiOverCellsByHand() {
         RunInfo info = new RunInfo("inflvg", "0", "t", "test", "m", "0".repeat(64), "j", 2, 3, List.of(0L),
-                List.of("a", "b"), "p", "x", List.of(1.0, 1.0, 1.0), "0/1", List.of(), "17", 2);
+                List.of("a", "b"), "p", "x", List.of(1.0, 1.0, 1.0), "0/1", List.of(), "17", 2, null);
         List<Cell> cells = List.of(cell(0, "a", 0.2, 0.4, 0.9), cell(1, "a", 0.4, 0.6, 0.6), cell(2, "a", 0.6, 0.8, 0.3),
                 cell(3, "b", 0.1, 0.1, 0.5));
         Table s = new CsvResults(info, cells, 4, 0).summary();

@@ -180,6 +180,15 @@ class CsvBenchTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> bench().scenes(2).out(dir.resolve("single")).run());
         assertTrue(e.getMessage().contains("another --out"), e.getMessage());
+        lvg.sampling(new org.inflvg.model.Sampling(null, 2.0)); // the same cells, sampled with guidance: not one run
+        try {
+            IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                    () -> bench().out(dir.resolve("single")).run());
+            assertTrue(g.getMessage().contains("sampled with 2 Euler steps, guidance 1.0")
+                    && g.getMessage().contains("guidance 2.0") && g.getMessage().contains("--guidance"), g.getMessage());
+        } finally {
+            lvg.sampling(org.inflvg.model.Sampling.MODEL);
+        }
         assertThrows(IllegalArgumentException.class, () -> bench().scenes(1));
         assertThrows(IllegalArgumentException.class, () -> bench().scenes(10));
         assertThrows(IllegalArgumentException.class, () -> bench().shard(2, 2));

@@ -1,6 +1,8 @@
 package org.inflvg.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -224,6 +226,43 @@ class MainTest {
         Run tr = run("replay", "--model", m, "--record", story, "--transition", "3");
         assertEquals(2, tr.code());
         assertTrue(tr.err().contains("--transition must be in [1, 2]"), tr.err());
+    }
+
+    /**
+     * --guidance and --euler-steps: out of range is exit 2 naming the flag; a generate record carries them and a replay
+     * of it samples as the record did (frames identical) without being told; training a base model refuses them.
+     */
+    @Test
+    void samplingFlags(@TempDir Path dir) throws Exception {
+        Run far = run("generate", "--prompt", "A cat jumps on the beach", "--guidance", "30");
+        assertEquals(2, far.code());
+        assertTrue(far.err().contains("--guidance 30") && far.err().contains("[0, 20]"), far.err());
+        Run none = run("generate", "--prompt", "A cat jumps on the beach", "--euler-steps", "0");
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("--euler-steps 0") && none.err().contains("[1, 1000]"), none.err());
+        Run base = run("train", "base", "--guidance", "2", "--steps", "1", "--out", dir.resolve("b").toString());
+        assertEquals(2, base.code());
+        assertTrue(base.err().contains("train base") && base.err().contains("generate"), base.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("b")), "nothing written");
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        String m = dir.resolve("model").toString();
+        String prompts = "A robot jumps on the beach | A robot walks left in the forest";
+        assertEquals(0, run("generate", "--model", m, "--prompt", prompts, "--selector", "random:20", "--seed", "3",
+                "--guidance", "2", "--euler-steps", "3", "--scale", "1", "--out", dir.resolve("gen").toString()).code());
+        assertEquals(0, run("generate", "--model", m, "--prompt", prompts, "--selector", "random:20", "--seed", "3",
+                "--scale", "1", "--out", dir.resolve("plain").toString()).code());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var gen = json.readTree(dir.resolve("gen/story.json").toFile());
+        assertEquals(2.0, gen.get("modelConfig").get("guidance").asDouble());
+        assertEquals(3, gen.get("modelConfig").get("denoiseSteps").asInt());
+        assertNotEquals(json.readTree(dir.resolve("plain/story.json").toFile()).get("framesSha256"),
+                gen.get("framesSha256"), "guidance and steps change the frames");
+        Run r = run("replay", "--model", m, "--record", dir.resolve("gen/story.json").toString(), "--transition", "1",
+                "--selectors", "none", "--judge", "colour", "--scale", "1", "--out", dir.resolve("rep").toString());
+        assertEquals(0, r.code(), r.err());
+        var rep = json.readTree(dir.resolve("rep/replay.json").toFile());
+        assertTrue(rep.get("recordFramesIdentical").asBoolean(), "the replay samples as the record did");
+        assertEquals(2.0, rep.get("sampling").get("guidance").asDouble());
     }
 
     /** Every command's help renders without picocli format warnings (a lone '%' in a description breaks it). */
