@@ -19,7 +19,7 @@ final class HostOptions {
     static final String DEVICE_FORMS = "cpu, gpu (GPU 0) or gpu:N (N = 0, 1, ...)";
 
     @Option(names = "--config", paramLabel = "FILE", description = "host file (JSON: device, dtype, model, modelKind, "
-            + "rewards, policy, prompts, batch sizes), e.g. data/hosts/cpu-tiny.json or "
+            + "rewards, policy, prompts, batch sizes, sampling), e.g. data/hosts/cpu-tiny.json or "
             + "data/hosts/external-torchscript.json; instead of --model")
     Path config;
 
