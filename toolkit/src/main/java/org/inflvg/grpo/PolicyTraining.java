@@ -68,7 +68,7 @@ public final class PolicyTraining {
                 policy.weights().load(out.resolve("policy.bin"));
                 t.loadState(out, start);
             }
-            logRun(out.resolve("grpo-log.jsonl"), "amortised", reward, cfg, start);
+            logRun(out.resolve("grpo-log.jsonl"), "amortised", reward, cfg, start, lvg);
             for (long i = start; i < steps; i++) {
                 if (Thread.currentThread().isInterrupted()) {
                     break;
@@ -124,7 +124,7 @@ public final class PolicyTraining {
                                           GrpoConfig cfg, int steps, long seed, Path out,
                                           Consumer<GrpoStep> progress) {
         java.util.ArrayList<double[]> ba = new java.util.ArrayList<>();
-        logRun(out.resolve("grpo-log.jsonl"), "test-time", reward, cfg, 0);
+        logRun(out.resolve("grpo-log.jsonl"), "test-time", reward, cfg, 0, lvg);
         try (Story story = lvg.story(eps).seed(seed)) {
             story.next();
             while (story.hasNext()) {
@@ -150,9 +150,14 @@ public final class PolicyTraining {
 
     /**
      * A "run" row before a run's first update (and at every resume): mode, reward, the weights of the reward's
-     * components (which of them make the total), the GRPO settings. Older logs have none; the audit copes.
+     * components (which of them make the total), the GRPO settings, and, when {@code lvg} is given, the model's
+     * weights (SHA-256) and the sampling settings the rollouts used. Older logs have none; the audit copes.
      */
     static void logRun(Path file, String mode, RewardFunction reward, GrpoConfig cfg, long fromStep) {
+        logRun(file, mode, reward, cfg, fromStep, null);
+    }
+
+    static void logRun(Path file, String mode, RewardFunction reward, GrpoConfig cfg, long fromStep, InfLVG lvg) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Map<String, Object> row = new LinkedHashMap<>();
@@ -163,6 +168,10 @@ public final class PolicyTraining {
             row.put("reward", reward.toString());
             row.put("weights", reward.weights());
             row.put("config", cfg);
+            if (lvg != null) {
+                row.put("modelSha256", lvg.checksum());
+                row.put("sampling", lvg.sampling());
+            }
             Files.writeString(file, JSON.writeValueAsString(row) + "\n", StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {

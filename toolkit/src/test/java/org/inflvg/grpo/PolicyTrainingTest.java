@@ -61,6 +61,11 @@ class PolicyTrainingTest {
             // update i: set i mod 2, switch into scene 1 + (i + i / 2) mod 2: each set meets both histories
             assertEquals(List.of(1, 2, 2, 1), scenesOfUpdates(out.resolve("grpo-log.jsonl")));
             assertTrue(Files.isRegularFile(out.resolve("policy.bin")));
+            JsonNode run = new ObjectMapper().readTree(Files.readAllLines(out.resolve("grpo-log.jsonl")).get(0));
+            assertEquals("run", run.get("kind").asText());
+            assertEquals(lvg.checksum(), run.get("modelSha256").asText());
+            assertEquals(TestModels.SMALL.denoiseSteps(), run.get("sampling").get("steps").asInt(),
+                    "the run row says how the rollouts were sampled");
             // resume: asking for 24 runs only the 20 missing updates, continuing the cycle
             PolicyTraining.amortised(lvg, policy, frameOneReward(), cfg, sets, 24, out, 2, 2, st -> { });
             List<Integer> scenes = scenesOfUpdates(out.resolve("grpo-log.jsonl"));
