@@ -119,40 +119,16 @@ public final class ChunkGenerator {
                     }
                 }
                 int kept = ctxKv[0][0] == null ? 0 : (int) ctxKv[0][0].getShape().get(2);
-                VideoModel.Context ctx = new VideoModel.Context() {
-                    public int tokens() {
-                        return kept;
-                    }
-
-                    public NDArray keys(int layer) {
-                        return ctxKv[layer][0];
-                    }
-
-                    public NDArray values(int layer) {
-                        return ctxKv[layer][1];
-                    }
-                };
+                VideoModel.Context ctx = context(kept, ctxKv);
                 VideoModel.Context stepCtx = ctx;
-                if (guided && kept > 0) {
+                if (guided && kept > 0) { // the unconditional rows attend to the same context
                     NDArray[][] twice = new NDArray[depth][2];
                     for (int l = 0; l < depth; l++) {
                         for (int w = 0; w < 2; w++) {
                             twice[l][w] = ctxKv[l][w].concat(ctxKv[l][w], 0);
                         }
                     }
-                    stepCtx = new VideoModel.Context() {
-                        public int tokens() {
-                            return kept;
-                        }
-
-                        public NDArray keys(int layer) {
-                            return twice[layer][0];
-                        }
-
-                        public NDArray values(int layer) {
-                            return twice[layer][1];
-                        }
-                    };
+                    stepCtx = context(kept, twice);
                 }
                 Random r = new Random(noiseSeed + c);
                 float[] noise = new float[N * P];
@@ -208,4 +184,20 @@ public final class ChunkGenerator {
         return out;
     }
 
+    /** A context of {@code kept} tokens whose keys and values per layer are {@code kv[layer][0]}, {@code kv[layer][1]}. */
+    private static VideoModel.Context context(int kept, NDArray[][] kv) {
+        return new VideoModel.Context() {
+            public int tokens() {
+                return kept;
+            }
+
+            public NDArray keys(int layer) {
+                return kv[layer][0];
+            }
+
+            public NDArray values(int layer) {
+                return kv[layer][1];
+            }
+        };
+    }
 }
