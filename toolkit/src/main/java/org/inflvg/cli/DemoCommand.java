@@ -80,6 +80,9 @@ public final class DemoCommand implements Callable<Integer> {
         double[] meanHybrid = new double[sels.size()];
         try (InfLVG lvg = host.load(model)) {
             HybridReward reward = lvg.reward();
+            if (host.samplingFlags() != null || lvg.host().sampling() != null) {
+                System.out.println("sampling: " + lvg.sampling() + " (not the model's own config.json)");
+            }
             for (int si = 0; si < sels.size(); si++) {
                 ContextSelector sel = sels.get(si);
                 try (Story st = lvg.story(eps).seed(seed).selector(sel)) {
