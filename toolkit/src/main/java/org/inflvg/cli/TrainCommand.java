@@ -52,13 +52,22 @@ public final class TrainCommand implements Runnable {
                 + "text:K does and GRPO starts there (default ${DEFAULT-VALUE}: off, the network alone, uniform when "
                 + "untrained; 1 is a soft start, 4 is nearly deterministic)")
         double textPrior;
+        @Option(names = "--validate-every", paramLabel = "N", defaultValue = "100", description = "score the policy's "
+                + "top-K on validation-split first switches every N updates and after the last, and keep the best in "
+                + "<out>/best/ (default ${DEFAULT-VALUE}; 0: off)")
+        int validateEvery;
+        @Option(names = "--validate-sets", paramLabel = "V", defaultValue = "10", description = "validation prompt "
+                + "sets, one seed each (default ${DEFAULT-VALUE})")
+        int validateSets;
+        @Option(names = "--validate-k", paramLabel = "K", description = "kept tokens at validation (default: --budget)")
+        Integer validateK;
         @Option(names = "--model", description = "base model folder (default: data/tinydit)")
         Path model;
         @Option(names = "--out", description = "output folder (default: the host file's policy folder, else data/policy)")
         Path out;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             if (steps < 1 || sets < 1) {
                 throw new BadInputException("--steps and --sets must be at least 1");
             }
@@ -70,6 +79,14 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--history must be in [1, 8] scenes, got " + history
                         + " (1: first switches only; 5: every switch of a 6-scene story)");
             }
+            if (validateEvery < 0 || validateSets < 1 || validateSets > 1000) {
+                throw new BadInputException("--validate-every must be >= 0 (0: off) and --validate-sets in [1, 1000], got "
+                        + validateEvery + " and " + validateSets + "; e.g. --validate-every 100 --validate-sets 10");
+            }
+            int vk = validateK != null ? validateK : budget;
+            if (vk < 1 || vk > 4096) {
+                throw new BadInputException("--validate-k must be in [1, 4096] kept tokens, got " + vk);
+            }
             host.check(model);
             Path out = this.out != null ? this.out : host.host() != null ? host.host().policyDir() : Path.of("data/policy");
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
@@ -79,14 +96,25 @@ public final class TrainCommand implements Runnable {
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
                         .withTextPrior(textPrior), seed);
+                var validation = validateEvery == 0 ? null : new org.inflvg.grpo.PolicyTraining.Validation(
+                        org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.VAL, validateSets, 2, 0),
+                        new long[] {0}, validateEvery, vk, lvg.reward());
                 var last = org.inflvg.grpo.PolicyTraining.amortised(lvg, policy, lvg.reward(),
-                        cfg, eps, steps, out, 10, history, st -> {
+                        cfg, eps, steps, out, 10, history, validation, st -> {
                             pb.stepTo(st.step());
                             pb.setExtraMessage(String.format("reward %.3f", st.meanReward()));
                         });
                 pb.close();
                 System.out.println(last == null ? "nothing to do: already trained to " + steps + " steps" : last.table());
                 System.out.println("policy in " + out.toAbsolutePath());
+                Path best = out.resolve("best").resolve("best.json");
+                if (validation != null && java.nio.file.Files.isRegularFile(best)) {
+                    var b = new com.fasterxml.jackson.databind.ObjectMapper().readTree(best.toFile());
+                    System.out.printf(java.util.Locale.ROOT, "best on validation (%d sets, K %d): update %d, hybrid "
+                            + "%.3f +- %.3f, in %s (the log's \"validation\" rows hold every score)%n",
+                            b.get("sets").asInt(), b.get("k").asInt(), b.get("step").asLong(), b.get("mean").asDouble(),
+                            b.get("ci95").asDouble(), best.getParent().toAbsolutePath());
+                }
             }
             return 0;
         }

@@ -112,9 +112,10 @@ public final class Audit {
     private final Map<String, double[]> memberRange; // per component: min, max over every logged rollout
     private final int partialLines;
     private final List<String> warnings;
+    private final List<JsonNode> validation; // the log's "validation" rows, in order
 
     private Audit(Path log, List<Update> updates, List<String> components, List<String> diagnostics,
-                  boolean weightsLogged, Map<String, double[]> memberRange, int partialLines) {
+                  boolean weightsLogged, Map<String, double[]> memberRange, int partialLines, List<JsonNode> validation) {
         this.log = log;
         this.updates = List.copyOf(updates);
         this.components = List.copyOf(components);
@@ -122,6 +123,7 @@ public final class Audit {
         this.weightsLogged = weightsLogged;
         this.memberRange = memberRange;
         this.partialLines = partialLines;
+        this.validation = List.copyOf(validation);
         this.warnings = List.copyOf(findWarnings());
     }
 
@@ -145,6 +147,7 @@ public final class Audit {
         boolean weightsLogged = false;
         List<JsonNode> scalars = new ArrayList<>();
         List<List<JsonNode>> members = new ArrayList<>();
+        List<JsonNode> validation = new ArrayList<>();
         int partial = 0;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).trim();
@@ -175,6 +178,7 @@ public final class Audit {
                     scalars.add(n);
                     members.add(new ArrayList<>());
                 }
+                case "validation" -> validation.add(n);
                 case "member" -> {
                     if (!members.isEmpty()) {
                         members.get(members.size() - 1).add(n);
@@ -246,7 +250,7 @@ public final class Audit {
                     s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
                     s.path("top_k_reward").asDouble(Double.NaN)));
         }
-        return new Audit(file, ups, comps, diags, weightsLogged, range, partial);
+        return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation);
     }
 
     /** Mean pairwise Jaccard overlap |A n B| / |A u B| of a group's selections. */
@@ -488,6 +492,17 @@ public final class Audit {
                 .map(d -> Math.abs(d - 1)).max().orElse(Double.NaN);
         sb.append(Double.isNaN(maxOff) ? "PPO ratio at the first epoch: not in this log\n"
                 : String.format(Locale.ROOT, "PPO ratio at the first epoch: within %.1e of 1%n", maxOff));
+        if (!validation.isEmpty()) {
+            JsonNode first = validation.get(0), last = validation.get(validation.size() - 1), best = first;
+            for (JsonNode v : validation) {
+                best = v.path("mean").asDouble() > best.path("mean").asDouble() ? v : best;
+            }
+            sb.append(String.format(Locale.ROOT, "validation (top-%d on %d sets, %d scores): %.3f at update %d, %.3f at "
+                    + "update %d; best %.3f +- %.3f at update %d (kept in best/)%n", last.path("k").asInt(),
+                    last.path("sets").asInt(), validation.size(), first.path("mean").asDouble(),
+                    first.path("step").asLong(), last.path("mean").asDouble(), last.path("step").asLong(),
+                    best.path("mean").asDouble(), best.path("ci95").asDouble(), best.path("step").asLong()));
+        }
         double ov = meanOverlap();
         sb.append(Double.isNaN(ov) ? "overlap within groups: not in this log (members' chosen tokens are logged since "
                 + "issue 11)\n" : String.format(Locale.ROOT, "overlap within groups (mean pairwise Jaccard): %.2f%n", ov));

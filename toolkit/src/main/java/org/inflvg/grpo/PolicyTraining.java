@@ -14,6 +14,7 @@ import org.inflvg.InfLVG;
 import org.inflvg.Story;
 import org.inflvg.policy.ContextPolicy;
 import org.inflvg.policy.PolicySelector;
+import org.inflvg.reward.HybridReward;
 import org.inflvg.world.Eps;
 
 /**
@@ -36,6 +37,41 @@ public final class PolicyTraining {
     }
 
     /**
+     * Validation during amortised training: every {@code every} updates (and after the last) the policy's
+     * deterministic top-{@code k} is scored on the first scene switch of {@code sets} under {@code seeds}, as {@code
+     * bench selectors --scenes 2} scores it (the hybrid reward of the whole generated scene), and the best policy so far
+     * is kept in {@code out/best/}.
+     *
+     * @param sets   prompt sets of a split the policy does not train on (the validation split)
+     * @param seeds  noise seeds per set
+     * @param every  updates between validations, at least 1
+     * @param k      kept tokens at validation, in [1, 4096]
+     * @param reward the hybrid reward that scores them
+     */
+    public record Validation(List<Eps> sets, long[] seeds, int every, int k, HybridReward reward) {
+
+        /** Checks the settings; messages name the setting and its range. */
+        public Validation {
+            if (sets.isEmpty() || seeds.length == 0) {
+                throw new IllegalArgumentException("validation needs at least one prompt set and one seed");
+            }
+            if (every < 1) {
+                throw new IllegalArgumentException("validation every N updates needs N >= 1, got " + every);
+            }
+            if (k < 1 || k > 4096) {
+                throw new IllegalArgumentException("validation K must be in [1, 4096] kept tokens, got " + k);
+            }
+        }
+    }
+
+    /** Amortised training without validation; see the overload with {@link Validation}. */
+    public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
+                                     List<Eps> sets, int steps, Path out, int checkpointEvery, int history,
+                                     Consumer<GrpoStep> progress) {
+        return amortised(lvg, policy, reward, cfg, sets, steps, out, checkpointEvery, history, null, progress);
+    }
+
+    /**
      * Amortised training into {@code out} (policy.json, policy.bin, state, logs); resumes. Returns the last step.
      *
      * <p>Update {@code i} uses prompt set {@code i mod sets} at scene switch {@code h = 1 + (i + i / sets) mod history}
@@ -46,10 +82,17 @@ public final class PolicyTraining {
      * in several scenes, a K that is a smaller share of the candidates) are what a policy meets at the later switches
      * of a long story; a policy trained on first switches only has never seen them. Every set needs at least
      * {@code history + 1} scenes.
+     *
+     * <p>With a {@code validation} (null: none), every {@code validation.every()} updates and after the last one a
+     * {@code "validation"} row goes to the log ({@code step}, {@code mean}, {@code ci95}, {@code k}, {@code best}) and
+     * the policy is copied to {@code out/best/} whenever its validation mean is the highest so far ({@code
+     * out/best/best.json} says at which update). The validation generates its own stories with its own seeds, so it
+     * changes no update: a run with it equals one without. The scores of one policy vary by about ±0.1 from one
+     * checkpoint to the next (data/README.md), so the best checkpoint is the one to keep.
      */
     public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
                                      List<Eps> sets, int steps, Path out, int checkpointEvery, int history,
-                                     Consumer<GrpoStep> progress) {
+                                     Validation validation, Consumer<GrpoStep> progress) {
         if (history < 1) {
             throw new IllegalArgumentException("history must be at least 1 scene, got " + history);
         }
@@ -89,11 +132,47 @@ public final class PolicyTraining {
                 if ((i + 1) % checkpointEvery == 0 || i + 1 == steps) {
                     checkpoint(policy, t, out, i + 1);
                 }
+                if (validation != null && ((i + 1) % validation.every() == 0 || i + 1 == steps)) {
+                    validate(lvg, policy, validation, out, i + 1);
+                }
             }
             return last;
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** One validation: scores the policy's top-K, logs the row, keeps the best policy in {@code out/best/}. */
+    static double validate(InfLVG lvg, ContextPolicy policy, Validation v, Path out, long step) throws IOException {
+        var row = org.inflvg.bench.SelectorComparison.run(lvg, v.reward(), v.sets(), 2,
+                List.of(new PolicySelector(policy, v.k(), false)), v.seeds(), done -> { }).rows().get(0);
+        Path bestDir = out.resolve("best"), bestFile = bestDir.resolve("best.json");
+        double before = Files.isRegularFile(bestFile) ? JSON.readTree(bestFile.toFile()).get("mean").asDouble()
+                : Double.NEGATIVE_INFINITY;
+        boolean best = row.mean() > before;
+        if (best) {
+            Files.createDirectories(bestDir);
+            policy.save(bestDir);
+            Path tmp = Files.createTempFile(bestDir, "best", ".tmp");
+            JSON.writeValue(tmp.toFile(), Map.of("step", step, "mean", row.mean(), "ci95", row.ci95(), "k", v.k(),
+                    "sets", v.sets().size(), "seeds", v.seeds().length));
+            Files.move(tmp, bestFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        Map<String, Object> log = new LinkedHashMap<>();
+        log.put("kind", "validation");
+        log.put("step", step);
+        log.put("mean", row.mean());
+        log.put("ci95", row.ci95());
+        log.put("alignment", row.alignment());
+        log.put("artifact", row.artifact());
+        log.put("identity", row.identity());
+        log.put("k", v.k());
+        log.put("sets", v.sets().size());
+        log.put("best", best);
+        Files.writeString(out.resolve("grpo-log.jsonl"), JSON.writeValueAsString(log) + "\n",
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return row.mean();
     }
 
     private static void checkpoint(ContextPolicy policy, GrpoTrainer t, Path out, long step) throws IOException {

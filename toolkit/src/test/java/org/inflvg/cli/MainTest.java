@@ -57,6 +57,11 @@ class MainTest {
         assertEquals(2, run("bench", "budget", "--budgets", "32,lots").code());
         assertEquals(2, run("grpo", "--budget", "0").code());
         assertEquals(2, run("train", "samples", "--out", dir.resolve("s.txt").toString()).code());
+        Run badValidate = run("train", "policy", "--validate-every", "-1");
+        assertEquals(2, badValidate.code());
+        assertTrue(badValidate.err().contains("--validate-every") && badValidate.err().contains("0: off"),
+                badValidate.err());
+        assertEquals(2, run("train", "policy", "--validate-k", "0").code());
         Run badHistory = run("train", "policy", "--history", "0");
         assertEquals(2, badHistory.code());
         assertTrue(badHistory.err().contains("--history"), badHistory.err());

@@ -77,6 +77,57 @@ class PolicyTrainingTest {
         }
     }
 
+    /**
+     * Validation during training: one row per validation in the log, the best-scoring policy kept in best/ (its score
+     * recomputed from the saved file equals the logged best), and the updates are the same as without validation.
+     */
+    @Test
+    void validationKeepsTheBestPolicyAndChangesNoUpdate(@TempDir Path with, @TempDir Path without, @TempDir Path again)
+            throws Exception {
+        int tpf = TestModels.SMALL.tokensPerFrame();
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 2, 2, 0);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(4).withRolloutChunks(1).withLearningRate(3e-2);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            var v = new PolicyTraining.Validation(EpsGenerator.generate(Split.VAL, 2, 2, 0), new long[] {0, 1}, 2, tpf,
+                    new org.inflvg.reward.HybridReward(org.inflvg.reward.ColourJudges.colour(16)));
+            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf);
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 6, with, 2, 1, v,
+                    st -> { });
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 6, without, 2, 1,
+                    null, st -> { });
+            assertEquals(org.inflvg.model.Weights.sha256(without.resolve("policy.bin")),
+                    org.inflvg.model.Weights.sha256(with.resolve("policy.bin")), "validation must not change an update");
+            ObjectMapper json = new ObjectMapper();
+            List<Long> steps = new ArrayList<>();
+            double best = Double.NEGATIVE_INFINITY;
+            long bestStep = -1;
+            for (String line : Files.readAllLines(with.resolve("grpo-log.jsonl"))) {
+                JsonNode row = json.readTree(line);
+                if (row.get("kind").asText().equals("validation")) {
+                    steps.add(row.get("step").asLong());
+                    boolean higher = row.get("mean").asDouble() > best;
+                    assertEquals(higher, row.get("best").asBoolean(), "best flag at update " + row.get("step"));
+                    if (higher) {
+                        best = row.get("mean").asDouble();
+                        bestStep = row.get("step").asLong();
+                    }
+                }
+            }
+            assertEquals(List.of(2L, 4L, 6L), steps);
+            JsonNode kept = json.readTree(with.resolve("best/best.json").toFile());
+            assertEquals(bestStep, kept.get("step").asLong());
+            assertEquals(best, kept.get("mean").asDouble(), 1e-12);
+            ContextPolicy saved = ContextPolicy.load(with.resolve("best"), pm);
+            assertEquals(best, PolicyTraining.validate(lvg, saved, v, again, 0), 1e-9,
+                    "the kept policy scores what the log says");
+            String audit = Audit.of(with).summary();
+            assertTrue(audit.contains("validation (top-" + tpf + " on 2 sets, 3 scores)")
+                    && audit.contains(String.format(java.util.Locale.ROOT, "best %.3f", best)), audit);
+            assertThrows(IllegalArgumentException.class, () -> new PolicyTraining.Validation(v.sets(), v.seeds(), 0,
+                    tpf, v.reward()));
+        }
+    }
+
     @Test
     void setsTooShortForTheHistoryAreRefused(@TempDir Path out) {
         List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 1, 2, 0);
