@@ -517,7 +517,8 @@ public final class Audit {
     }
 
     /**
-     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy, overlap when logged) into {@code dir};
+     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy, overlap and validation when logged) into
+     * {@code dir};
      * returns the path of {@code audit.md}.
      */
     public Path write(Path dir) {
@@ -548,6 +549,16 @@ public final class Audit {
                 ov.addSeries("overlap", x, updates.stream().mapToDouble(u -> Double.isNaN(u.overlap()) ? 0 : u.overlap())
                         .toArray());
                 plots.add(save(ov, dir, "audit-overlap"));
+            }
+            if (!validation.isEmpty()) { // x: the update after which the policy was scored (resumes included)
+                JsonNode last = validation.get(validation.size() - 1);
+                XYChart val = chart("validation: hybrid reward of the policy's top-K on first switches (± 95 %)",
+                        "hybrid reward");
+                val.addSeries("top-" + last.path("k").asInt() + " on " + last.path("sets").asInt() + " sets",
+                        validation.stream().mapToDouble(v -> v.path("step").asDouble()).toArray(),
+                        validation.stream().mapToDouble(v -> v.path("mean").asDouble()).toArray(),
+                        validation.stream().mapToDouble(v -> v.path("ci95").asDouble()).toArray());
+                plots.add(save(val, dir, "audit-validation"));
             }
             StringBuilder md = new StringBuilder("# GRPO reward audit\n\n");
             md.append("Run log: `").append(log.toAbsolutePath()).append("`  \nWritten by `inflvg audit` at ")

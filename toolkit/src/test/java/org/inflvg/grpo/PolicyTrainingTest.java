@@ -120,6 +120,8 @@ class PolicyTrainingTest {
             ContextPolicy saved = ContextPolicy.load(with.resolve("best"), pm);
             assertEquals(best, PolicyTraining.validate(lvg, saved, v, again, 0), 1e-9,
                     "the kept policy scores what the log says");
+            Audit.of(with).write(again);
+            assertTrue(Files.size(again.resolve("audit-validation.png")) > 1000, "the validation plot");
             String audit = Audit.of(with).summary();
             assertTrue(audit.contains("validation (top-" + tpf + " on 2 sets, 3 scores)")
                     && audit.contains(String.format(java.util.Locale.ROOT, "best %.3f", best)), audit);
