@@ -244,7 +244,8 @@ public final class InfLVG implements AutoCloseable {
      * back to the model's own. Returns this, for {@code InfLVG.load().sampling(new Sampling(8, 2.0))}.
      *
      * <p>Guidance above 1 costs a second pass per Euler step and moves generated scenes towards their prompt (against
-     * what the context carries over); on the shipped tiny model it lowers identity (data/README.md).
+     * what the context carries over). On the shipped tiny model 1 is best for every selector: at 2 a new scene's frames
+     * fall apart, at 0.5 the prompt is lost (data/README.md). GRPO rollouts sample the same way as stories.
      */
     public InfLVG sampling(Sampling s) {
         model = (s == null ? Sampling.MODEL : s).on(loaded);
