@@ -83,7 +83,8 @@ public final class PolicyTraining {
      * of a long story; a policy trained on first switches only has never seen them. Every set needs at least
      * {@code history + 1} scenes.
      *
-     * <p>With a {@code validation} (null: none), every {@code validation.every()} updates and after the last one a
+     * <p>With a {@code validation} (null: none), every {@code validation.every()} updates and after the last one (and
+     * at a resume when {@code out/best/} holds no policy yet, so that the policy resumed from competes) a
      * {@code "validation"} row goes to the log ({@code step}, {@code mean}, {@code ci95}, {@code k}, {@code best}) and
      * the policy is copied to {@code out/best/} whenever its validation mean is the highest so far ({@code
      * out/best/best.json} says at which update). The validation generates its own stories with its own seeds, so it
@@ -112,6 +113,10 @@ public final class PolicyTraining {
                 t.loadState(out, start);
             }
             logRun(out.resolve("grpo-log.jsonl"), "amortised", reward, cfg, start, lvg);
+            if (validation != null && start > 0 && start < steps
+                    && !Files.isRegularFile(out.resolve("best").resolve("best.json"))) {
+                validate(lvg, policy, validation, out, start); // a resumed policy is the first candidate for best/
+            }
             for (long i = start; i < steps; i++) {
                 if (Thread.currentThread().isInterrupted()) {
                     break;

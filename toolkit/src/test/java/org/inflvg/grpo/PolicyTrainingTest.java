@@ -125,6 +125,21 @@ class PolicyTrainingTest {
             String audit = Audit.of(with).summary();
             assertTrue(audit.contains("validation (top-" + tpf + " on 2 sets, 3 scores)")
                     && audit.contains(String.format(java.util.Locale.ROOT, "best %.3f", best)), audit);
+            // a resume with no best/ yet scores the policy it resumes from first, then goes on as before
+            try (var files = Files.walk(with.resolve("best"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 8, with, 2, 1, v,
+                    st -> { });
+            List<Long> resumed = new ArrayList<>();
+            for (String line : Files.readAllLines(with.resolve("grpo-log.jsonl"))) {
+                JsonNode row = json.readTree(line);
+                if (row.get("kind").asText().equals("validation")) {
+                    resumed.add(row.get("step").asLong());
+                }
+            }
+            assertEquals(List.of(2L, 4L, 6L, 6L, 8L), resumed);
+            assertTrue(Files.isRegularFile(with.resolve("best/best.json")));
             assertThrows(IllegalArgumentException.class, () -> new PolicyTraining.Validation(v.sets(), v.seeds(), 0,
                     tpf, v.reward()));
         }
