@@ -88,8 +88,8 @@ public final class PolicyTraining {
      * {@code "validation"} row goes to the log ({@code step}, {@code mean}, {@code ci95}, {@code k}, {@code best}) and
      * the policy is copied to {@code out/best/} whenever its validation mean is the highest so far ({@code
      * out/best/best.json} says at which update). The validation generates its own stories with its own seeds, so it
-     * changes no update: a run with it equals one without. The scores of one policy vary by about ±0.1 from one
-     * checkpoint to the next (data/README.md), so the best checkpoint is the one to keep.
+     * changes no update: a run with it equals one without. Runs of one command differ, and a run can end weaker than
+     * it was part-way (data/README.md), so the best checkpoint is the one to keep.
      */
     public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
                                      List<Eps> sets, int steps, Path out, int checkpointEvery, int history,
