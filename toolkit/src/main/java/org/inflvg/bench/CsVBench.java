@@ -295,7 +295,7 @@ public final class CsVBench {
                 Arrays.stream(seeds).boxed().toList(), selectors.stream().map(ContextSelector::name).toList(),
                 promptSource, digest(sets), List.of(weights.alignment(), weights.artifact(), weights.identity()),
                 shard + "/" + shards, List.of(), System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), RunInfo.sampling(lvg.model().config()));
+                Runtime.getRuntime().availableProcessors(), lvg.sampling().toString());
     }
 
     static String digest(List<Eps> sets) {

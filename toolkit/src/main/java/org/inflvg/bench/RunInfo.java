@@ -23,8 +23,8 @@ import java.util.List;
  * @param mergedFrom    the shard folders of a merge (empty otherwise)
  * @param java          Java version
  * @param cores         available processors
- * @param sampling      how chunks were sampled, e.g. "4 Euler steps, guidance 1.0" (null in runs written before it was
- *                      recorded: those match any)
+ * @param sampling      how chunks were sampled ({@code InfLVG.sampling()} as text, e.g. "4 Euler steps, guidance 1.0";
+ *                      null in runs written before it was recorded: those match any)
  */
 public record RunInfo(String tool, String version, String time, String command, String model, String modelSha256,
                       String judge, int scenes, int sets, List<Long> seeds, List<String> selectors, String prompts,
@@ -47,11 +47,6 @@ public record RunInfo(String tool, String version, String time, String command, 
     /** Whether two runs sampled chunks the same way (a run that did not record it matches any). */
     boolean sameSampling(RunInfo other) {
         return sampling == null || other.sampling == null || sampling.equals(other.sampling);
-    }
-
-    /** How a model's sampling settings are written in run.json. */
-    static String sampling(org.inflvg.model.ModelConfig cfg) {
-        return cfg.denoiseSteps() + " Euler steps, guidance " + cfg.guidance();
     }
 
     RunInfo merged(String time, String command, List<String> from) {
