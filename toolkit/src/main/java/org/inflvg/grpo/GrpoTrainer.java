@@ -14,6 +14,7 @@ import org.inflvg.model.AdamW;
 import org.inflvg.model.ChunkGenerator;
 import org.inflvg.model.ModelConfig;
 import org.inflvg.model.Patches;
+import org.inflvg.model.Scalars;
 import org.inflvg.model.VideoModel;
 import org.inflvg.policy.ContextPolicy;
 import org.inflvg.select.PlackettLuce;
@@ -145,7 +146,7 @@ public final class GrpoTrainer implements AutoCloseable {
                     try (NDScope scope = new NDScope();
                          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray l = lossOf(m, in, draws, logPiOld, logPiRef, adv, out);
-                        gc.backward(cfg.accumulate() > 1 ? l.div((float) cfg.accumulate()) : l);
+                        gc.backward(cfg.accumulate() > 1 ? Scalars.div(l, cfg.accumulate()) : l);
                         loss = l.getFloat();
                     }
                     kl = out[1];
@@ -293,7 +294,7 @@ public final class GrpoTrainer implements AutoCloseable {
         return optimizer.step();
     }
 
-    private NDArray lossOf(NDManager m, NDArray[] in, int[][] draws, double[] logPiOld, double[] logPiRef, double[] adv,
+    NDArray lossOf(NDManager m, NDArray[] in, int[][] draws, double[] logPiOld, double[] logPiRef, double[] adv,
                            double[] out) {
         int G = draws.length;
         float[] old = new float[G], a = new float[G];
@@ -311,7 +312,7 @@ public final class GrpoTrainer implements AutoCloseable {
         NDArray diff = oldA.sub(lp);
         NDArray kl = diff.exp().sub(diff).sub(1f).mean();
         if (cfg.klCoef() > 0) {
-            loss = loss.add(kl.mul((float) cfg.klCoef()));
+            loss = loss.add(Scalars.mul(kl, cfg.klCoef()));
         }
         if (logPiRef != null) { // k3 estimator of KL(pi || pi_ref) on the group's draws
             float[] ref = new float[G];
@@ -319,7 +320,7 @@ public final class GrpoTrainer implements AutoCloseable {
                 ref[g] = (float) logPiRef[g];
             }
             NDArray d = m.create(ref).sub(lp);
-            loss = loss.add(d.exp().sub(d).sub(1f).mean().mul((float) cfg.refKlCoef()));
+            loss = loss.add(Scalars.mul(d.exp().sub(d).sub(1f).mean(), cfg.refKlCoef()));
         }
         float[] rv = ratio.toFloatArray();
         int clippedCount = 0;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.Random;
 import org.inflvg.model.KvCache;
+import org.inflvg.model.Scalars;
 import org.inflvg.model.VideoModel;
 import org.inflvg.model.Weights;
 import org.inflvg.select.SelectionRequest;
@@ -93,7 +94,7 @@ public final class ContextPolicy implements AutoCloseable {
         NDArray t = lin(ln(text, true), "text").reshape(1, L, h);                   // [1, L, h]
         float scale = (float) (1 / Math.sqrt(hd));
         for (int b = 0; b < cfg.blocks(); b++) {
-            NDArray q = lin(ln(x, false), b + ".q").reshape(1, M, H, hd).transpose(0, 2, 1, 3).mul(scale);
+            NDArray q = Scalars.mul(lin(ln(x, false), b + ".q").reshape(1, M, H, hd).transpose(0, 2, 1, 3), scale);
             NDArray kv = lin(t, b + ".kv").reshape(1, L, 2, H, hd).transpose(2, 0, 3, 1, 4);   // [2, 1, H, L, hd]
             NDArray att = q.matMul(kv.get(0).transpose(0, 1, 3, 2)).softmax(-1).matMul(kv.get(1)); // [1, H, M, hd]
             x = x.add(lin(att.transpose(0, 2, 1, 3).reshape(1, M, h), b + ".o"));

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.inflvg.model.AdamW;
+import org.inflvg.model.Scalars;
 import org.inflvg.video.Video;
 import org.inflvg.world.Action;
 import org.inflvg.world.Background;
@@ -215,14 +216,14 @@ public final class RewardTrainer {
         int n2 = views.size(), n = n2 / 2;
         NDArray x = stack(m, views);
         NDArray z = RewardModels.normalise(models.identityNet.forward(x));
-        NDArray sim = z.matMul(z.transpose()).mul(10f);
+        NDArray sim = Scalars.mul(z.matMul(z.transpose()), 10);
         float[] diag = new float[n2 * n2], target = new float[n2 * n2];
         for (int i = 0; i < n2; i++) {
             diag[i * n2 + i] = 1e4f;
             target[i * n2 + (i + n) % n2] = 1f;
         }
         NDArray logp = sim.sub(m.create(diag, new Shape(n2, n2))).logSoftmax(1);
-        return logp.mul(m.create(target, new Shape(n2, n2))).sum().neg().div((float) n2);
+        return Scalars.div(logp.mul(m.create(target, new Shape(n2, n2))).sum().neg(), n2);
     }
 
     private static NDArray stack(NDManager m, List<Video> clips) {
@@ -240,7 +241,7 @@ public final class RewardTrainer {
                 settings.alignmentSteps(), 104729, 2, (m, r) -> alignmentLoss(models, m, r), listener);
     }
 
-    private NDArray alignmentLoss(RewardModels models, NDManager m, SplittableRandom r) {
+    NDArray alignmentLoss(RewardModels models, NDManager m, SplittableRandom r) {
         int nb = Background.values().length, ns = RewardModels.SUBJECTS + 1;
         List<Video> frames = new ArrayList<>(), windows = new ArrayList<>();
         List<float[]> subjTarget = new ArrayList<>(), bgTarget = new ArrayList<>();
@@ -290,7 +291,7 @@ public final class RewardTrainer {
         NDArray ls = logits.get(":, 0:" + ns).logSoftmax(1), lb = logits.get(":, " + ns + ":").logSoftmax(1);
         NDArray ts = m.create(flatten(subjTarget), new Shape(frames.size(), ns));
         NDArray tb = m.create(flatten(bgTarget), new Shape(frames.size(), nb));
-        NDArray frameLoss = ls.mul(ts).sum().add(lb.mul(tb).sum()).neg().div((float) frames.size());
+        NDArray frameLoss = Scalars.div(ls.mul(ts).sum().add(lb.mul(tb).sum()).neg(), frames.size());
         List<NDArray> pairs = new ArrayList<>();
         for (Video w : windows) {
             pairs.add(ConvNet.pairs(m, w));
@@ -302,8 +303,8 @@ public final class RewardTrainer {
         for (int i = 0; i < ALIGN_BATCH; i++) {
             ta[i * RewardModels.ACTIONS + actions[i]] = 1;
         }
-        NDArray actionLoss = la.mul(m.create(ta, new Shape(ALIGN_BATCH, RewardModels.ACTIONS))).sum().neg()
-                .div((float) ALIGN_BATCH);
+        NDArray actionLoss = Scalars.div(la.mul(m.create(ta, new Shape(ALIGN_BATCH, RewardModels.ACTIONS))).sum().neg(),
+                ALIGN_BATCH);
         return frameLoss.add(actionLoss);
     }
 

@@ -99,6 +99,57 @@ class GrpoTrainerTest {
         }
     }
 
+    /**
+     * The GRPO loss's gradient (policy network, exact Plackett-Luce log pi, PPO ratio, both KL terms) is the same when a
+     * garbage collection runs between the forward and the backward pass. Before org.inflvg.model.Scalars, the policy's
+     * attention scale lived in a freed Java buffer: 1 update in about 300 got gradients of 1e19, infinite or zero.
+     */
+    @Test
+    void lossGradientSurvivesACollectionBeforeBackward() {
+        int G = 4, K = 24, M = 200;
+        Random r = new Random(5);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            PolicyConfig pc = PolicyConfig.forModel(CFG).withBudget(K);
+            ContextPolicy policy = new ContextPolicy(pc, pm, 3);
+            float[] head = new float[pc.width()];
+            for (int i = 0; i < head.length; i++) {
+                head[i] = (float) r.nextGaussian();
+            }
+            policy.weights().get("mlp2.w").set(java.nio.FloatBuffer.wrap(head)); // a zero head passes no gradient back
+            GrpoConfig cfg = new GrpoConfig(G, 1, 1e-3, 10, 1, 0.2, 0.1, 0, 1, 0.1);
+            try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, lastFrameReward(), cfg)) {
+                float[] keys = new float[M * CFG.dim()], text = new float[CFG.textLength() * CFG.dim()];
+                for (int i = 0; i < keys.length; i++) {
+                    keys[i] = (float) r.nextGaussian();
+                }
+                for (int i = 0; i < text.length; i++) {
+                    text[i] = (float) r.nextGaussian();
+                }
+                int[][] draws = new int[G][];
+                double[] old = new double[G], ref = new double[G], adv = {1.2, -0.4, 0.3, -1.1};
+                float[] now;
+                try (NDManager m = pm.newSubManager(); var ng = new org.inflvg.model.NoGrad()) {
+                    NDArray logits = policy.logits(m.create(keys, new ai.djl.ndarray.types.Shape(M, CFG.dim())),
+                            m.create(text, new ai.djl.ndarray.types.Shape(CFG.textLength(), CFG.dim())));
+                    for (int g = 0; g < G; g++) {
+                        draws[g] = PlackettLuce.sample(logits.toFloatArray(), K, r);
+                    }
+                    now = GrpoTrainer.logPi(m, logits, draws).toFloatArray();
+                }
+                for (int g = 0; g < G; g++) { // off the current log pi: ratios away from 1, both KL terms non-zero
+                    old[g] = now[g] + 0.1 * (g - 1.5);
+                    ref[g] = now[g] - 0.3 + 0.05 * g;
+                }
+                double change = org.inflvg.GcPoison.gradientChange(policy.weights(), pm, m -> {
+                    NDArray[] in = {m.create(keys, new ai.djl.ndarray.types.Shape(M, CFG.dim())),
+                        m.create(text, new ai.djl.ndarray.types.Shape(CFG.textLength(), CFG.dim()))};
+                    return t.lossOf(m, in, draws, old, ref, adv, new double[3]);
+                });
+                assertEquals(0.0, change, 1e-6, "gradient after a collection between forward and backward");
+            }
+        }
+    }
+
     /** A reward that pays for keeping tokens of the last history frame: GRPO must move the policy's top-K there. */
     @Test
     void grpoLearnsWhatTheRewardPaysFor() {

@@ -55,4 +55,21 @@ class RewardTrainerTest {
                     "stages re-run: " + stages.stream().distinct().toList());
         }
     }
+    /**
+     * Both reward-training losses give the same gradient when a garbage collection runs between the forward and the
+     * backward pass (their temperature and batch divisions once lived in Java buffers freed before backward).
+     */
+    @Test
+    void lossGradientsSurviveACollectionBeforeBackward(@TempDir Path dir) {
+        RewardTrainer t = new RewardTrainer(new RewardTrainer.Settings(1, 1, 8, 8, 0), dir);
+        try (NDManager root = NDManager.newBaseManager(); RewardModels models = RewardModels.create(root, 0)) {
+            var views = t.identityBatch(new java.util.SplittableRandom(3), 6, org.inflvg.world.Split.TRAIN);
+            double identity = org.inflvg.GcPoison.gradientChange(models.identityWeights, root,
+                    m -> RewardTrainer.contrastiveLoss(models, m, views));
+            double alignment = org.inflvg.GcPoison.gradientChange(models.alignmentWeights, root,
+                    m -> t.alignmentLoss(models, m, new java.util.SplittableRandom(4)));
+            assertEquals(0.0, identity, 1e-6, "identity encoder's gradient");
+            assertEquals(0.0, alignment, 1e-6, "alignment model's gradient");
+        }
+    }
 }
