@@ -46,7 +46,9 @@ import tech.tablesaw.api.Table;
  *       {@value #TREND_T} and a fitted change over the segment of at least {@value #TREND_MIN_CHANGE} (reward hacking:
  *       one term bought with another);</li>
  *   <li><b>rollouts alike</b>: the mean pairwise Jaccard overlap of the tokens the members of a group drew is at least
- *       {@value #OVERLAP_HIGH} (only for logs that hold each member's {@code chosen} tokens).</li>
+ *       {@value #OVERLAP_HIGH} (only for logs that hold each member's {@code chosen} tokens);</li>
+ *   <li><b>wild gradients</b>: an update's gradient norm before clipping was NaN, infinite or above
+ *       {@value #GRAD_NORM_WILD}.</li>
  * </ul>
  *
  * <p>Which components make the total: the {@code weights} of the log's {@code run} row (written since issue 11). Older
@@ -57,6 +59,8 @@ public final class Audit {
 
     /** A component whose values span less than this is constant. */
     public static final double CONSTANT_RANGE = 1e-6;
+    /** A gradient norm (before clipping) above this, or not finite, is wild: healthy policy runs stay below ~300. */
+    public static final double GRAD_NORM_WILD = 1e6;
     /** Share of zero-spread groups above which the audit warns. */
     public static final double MOST_GROUPS = 0.5;
     /** Entropy below this share of its first value counts as collapsed. */
@@ -113,9 +117,11 @@ public final class Audit {
     private final int partialLines;
     private final List<String> warnings;
     private final List<JsonNode> validation; // the log's "validation" rows, in order
+    private final List<Long> wildGradients; // steps whose gradient norm was non-finite or above GRAD_NORM_WILD
 
     private Audit(Path log, List<Update> updates, List<String> components, List<String> diagnostics,
-                  boolean weightsLogged, Map<String, double[]> memberRange, int partialLines, List<JsonNode> validation) {
+                  boolean weightsLogged, Map<String, double[]> memberRange, int partialLines, List<JsonNode> validation,
+                  List<Long> wildGradients) {
         this.log = log;
         this.updates = List.copyOf(updates);
         this.components = List.copyOf(components);
@@ -124,6 +130,7 @@ public final class Audit {
         this.memberRange = memberRange;
         this.partialLines = partialLines;
         this.validation = List.copyOf(validation);
+        this.wildGradients = List.copyOf(wildGradients);
         this.warnings = List.copyOf(findWarnings());
     }
 
@@ -209,6 +216,7 @@ public final class Audit {
         }
         Map<String, double[]> range = new LinkedHashMap<>();
         List<Update> ups = new ArrayList<>();
+        List<Long> wildGradients = new ArrayList<>();
         int segment = 0;
         long lastStep = Long.MIN_VALUE;
         for (int u = 0; u < scalars.size(); u++) {
@@ -242,6 +250,10 @@ public final class Audit {
                     chosen.add(t);
                 }
             }
+            if (s.has("grad_norm") && !s.path("zero_spread").asBoolean(false)
+                    && !(s.path("grad_norm").asDouble(Double.NaN) <= GRAD_NORM_WILD)) {
+                wildGradients.add(step);
+            }
             ups.add(new Update(u, step, s.path("set").asInt(-1), s.path("scene").asInt(-1), segment, mean, spread,
                     s.path("reward/mean").asDouble(Double.NaN), s.path("entropy").asDouble(Double.NaN),
                     s.path("zero_spread").asBoolean(false), s.path("loss/policy").asDouble(Double.NaN),
@@ -250,7 +262,7 @@ public final class Audit {
                     s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
                     s.path("top_k_reward").asDouble(Double.NaN)));
         }
-        return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation);
+        return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation, wildGradients);
     }
 
     /** Mean pairwise Jaccard overlap |A n B| / |A u B| of a group's selections. */
@@ -346,6 +358,16 @@ public final class Audit {
                             String.join(" and ", down), where(seg), seg.size(), TREND_T));
                 }
             }
+        }
+        List<Long> wild = wildGradients;
+        if (!wild.isEmpty()) {
+            w.add(String.format(Locale.ROOT, "%d of %d updates had a gradient norm that was not finite or above %.0e "
+                    + "(update%s %s): AdamW skips a non-finite gradient and clips a large one, but a healthy run has "
+                    + "none. An overflow in the loss, or a graph that read freed memory (see org.inflvg.model.Scalars), "
+                    + "looks like this; a rerun of the same command that differs from this one from such an update on "
+                    + "is the same sign.", wild.size(), n, GRAD_NORM_WILD, wild.size() == 1 ? "" : "s",
+                    wild.stream().limit(8).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                            + (wild.size() > 8 ? ", ..." : "")));
         }
         double ov = meanOverlap();
         if (ov >= OVERLAP_HIGH) {

@@ -40,6 +40,11 @@ class AuditTest {
             return 1.0;
         }
 
+        /** The gradient norm before clipping. */
+        default double gradNorm(int update) {
+            return 0.5;
+        }
+
         /** The deterministic top-K reward after the update (NaN: not logged). */
         default double topK(int update) {
             return Double.NaN;
@@ -72,7 +77,7 @@ class AuditTest {
                         c.get("alignment") + c.get("artifact") + c.get("identity"), r.nextGaussian(), -120, chosen));
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
-                    0.5, b.entropy(u, updates), 100, 20, 5, b.ratio(u));
+                    b.gradNorm(u), b.entropy(u, updates), 100, 20, 5, b.ratio(u));
             PolicyTraining.log(file, st, u % 5, b.topK(u));
         }
         return dir;
@@ -99,6 +104,25 @@ class AuditTest {
         assertTrue(a.summary().contains("PPO ratio at the first epoch"), a.summary());
         assertTrue(a.summary().contains("budget K = " + K), a.summary());
         assertTrue(a.summary().contains("deterministic top-K reward (last"), a.summary());
+    }
+
+    /** Non-finite or enormous gradient norms (what a graph reading freed memory produced) are named by update. */
+    @Test
+    void wildGradientsAreFlagged(@TempDir Path dir) {
+        Behaviour wild = new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public double gradNorm(int u) {
+                return u == 6 ? Double.POSITIVE_INFINITY : u == 20 ? 3.1e18 : u == 30 ? Double.NaN : 12 + u;
+            }
+        };
+        Audit a = Audit.of(write(dir, 40, wild));
+        assertEquals(1, a.warnings().size(), a.summary());
+        assertTrue(a.warnings().get(0).startsWith("3 of 40 updates had a gradient norm that was not finite or above"),
+                a.summary());
+        assertTrue(a.warnings().get(0).contains("(updates 7, 21, 31)"), a.summary());
     }
 
     @Test
