@@ -52,6 +52,10 @@ public final class TrainCommand implements Runnable {
                 + "text:K does and GRPO starts there (default ${DEFAULT-VALUE}: off, the network alone, uniform when "
                 + "untrained; 1 is a soft start, 4 is nearly deterministic)")
         double textPrior;
+        @Option(names = "--lr-floor", paramLabel = "F", defaultValue = "1", description = "decay the learning rate "
+                + "along a half cosine from --lr at the first update to F x --lr at the last (default ${DEFAULT-VALUE}: "
+                + "constant, as the shipped policy was trained; e.g. 0.1)")
+        double lrFloor;
         @Option(names = "--validate-every", paramLabel = "N", defaultValue = "100", description = "score the policy's "
                 + "top-K on validation-split first switches every N updates and after the last, and keep the best in "
                 + "<out>/best/ (default ${DEFAULT-VALUE}; 0: off)")
@@ -75,6 +79,10 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--text-prior must be 0 (off) or a starting weight in (0, 100], got "
                         + textPrior + "; e.g. --text-prior 1");
             }
+            if (!(lrFloor > 0 && lrFloor <= 1)) {
+                throw new BadInputException("--lr-floor must be in (0, 1] (1: constant learning rate), got " + lrFloor
+                        + "; e.g. --lr-floor 0.1 ends at a tenth of --lr");
+            }
             if (history < 1 || history > 8) {
                 throw new BadInputException("--history must be in [1, 8] scenes, got " + history
                         + " (1: first switches only; 5: every switch of a 6-scene story)");
@@ -91,7 +99,7 @@ public final class TrainCommand implements Runnable {
             Path out = this.out != null ? this.out : host.host() != null ? host.host().policyDir() : Path.of("data/policy");
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
-                    .withAccumulation(accumulate).withReferenceKl(refKl);
+                    .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor);
             try (org.inflvg.InfLVG lvg = host.load(model);
                  ProgressBar pb = BenchCommand.bar("train policy", steps)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)

@@ -15,11 +15,20 @@ package org.inflvg.grpo;
  *                      needs epochs = 1
  * @param refKlCoef     weight of the KL penalty towards a frozen reference policy: the policy as it was when the
  *                      trainer was made (k3 estimator on the group's draws); 0 = off
+ * @param lrFloor       amortised training ({@link PolicyTraining#amortised}) decays the learning rate along a half
+ *                      cosine from {@code learningRate} at the first update to {@code lrFloor * learningRate} at the
+ *                      last; 1 = constant (the shipped policy's setting). Test-time GRPO keeps it constant
  */
 public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
-                         double clipEps, double klCoef, long seed, int accumulate, double refKlCoef) {
+                         double clipEps, double klCoef, long seed, int accumulate, double refKlCoef, double lrFloor) {
 
-    public static final GrpoConfig DEFAULT = new GrpoConfig(8, 2, 1e-3, 10, 1, 0.2, 0.0, 0, 1, 0.0);
+    public static final GrpoConfig DEFAULT = new GrpoConfig(8, 2, 1e-3, 10, 1, 0.2, 0.0, 0, 1, 0.0, 1.0);
+
+    /** The settings with a constant learning rate. */
+    public GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
+                      double clipEps, double klCoef, long seed, int accumulate, double refKlCoef) {
+        this(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, accumulate, refKlCoef, 1.0);
+    }
 
     /** The settings without accumulation and reference KL (1 group per step, no reference). */
     public GrpoConfig(int groupSize, int rolloutChunks, double learningRate, double clipGrad, int epochs,
@@ -50,40 +59,60 @@ public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, 
         if (!(refKlCoef >= 0) || !(klCoef >= 0)) {
             throw new IllegalArgumentException("KL weights must be >= 0, got klCoef " + klCoef + ", refKlCoef " + refKlCoef);
         }
+        if (!(lrFloor > 0 && lrFloor <= 1)) {
+            throw new IllegalArgumentException("lrFloor must be in (0, 1] (1: constant learning rate), got " + lrFloor);
+        }
+    }
+
+    /**
+     * The multiple of {@code learningRate} for update {@code i} (0-based) of {@code total}: {@code lrFloor + (1 -
+     * lrFloor) * (1 + cos(pi * i / (total - 1))) / 2}, 1 at the first update and {@code lrFloor} at the last.
+     */
+    public double learningRateScale(long i, long total) {
+        if (lrFloor == 1 || total <= 1) {
+            return 1;
+        }
+        double x = Math.min(1, Math.max(0, i / (double) (total - 1)));
+        return lrFloor + (1 - lrFloor) * 0.5 * (1 + Math.cos(Math.PI * x));
+    }
+
+    public GrpoConfig withLrFloor(double floor) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, accumulate,
+                refKlCoef, floor);
     }
 
     public GrpoConfig withGroupSize(int g) {
         return new GrpoConfig(g, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef,
-                seed, accumulate, refKlCoef);
+                seed, accumulate, refKlCoef, lrFloor);
     }
 
     public GrpoConfig withLearningRate(double lr) {
         return new GrpoConfig(groupSize, rolloutChunks, lr, clipGrad, epochs, clipEps, klCoef,
-                seed, accumulate, refKlCoef);
+                seed, accumulate, refKlCoef, lrFloor);
     }
 
     public GrpoConfig withRolloutChunks(int c) {
         return new GrpoConfig(groupSize, c, learningRate, clipGrad, epochs, clipEps, klCoef,
-                seed, accumulate, refKlCoef);
+                seed, accumulate, refKlCoef, lrFloor);
     }
 
     public GrpoConfig withEpochs(int e) {
         return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, e, clipEps, klCoef,
-                seed, accumulate, refKlCoef);
+                seed, accumulate, refKlCoef, lrFloor);
     }
 
     public GrpoConfig withSeed(long s) {
         return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef,
-                s, accumulate, refKlCoef);
+                s, accumulate, refKlCoef, lrFloor);
     }
 
     public GrpoConfig withAccumulation(int groups) {
         return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, groups,
-                refKlCoef);
+                refKlCoef, lrFloor);
     }
 
     public GrpoConfig withReferenceKl(double coef) {
         return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, epochs, clipEps, klCoef, seed, accumulate,
-                coef);
+                coef, lrFloor);
     }
 }

@@ -41,6 +41,8 @@ public final class GrpoTrainer implements AutoCloseable {
     private long steps;
     /** Groups whose gradients wait for the next optimiser step (gradient accumulation). */
     private int pending;
+    /** Multiple of the configured learning rate for the next optimiser steps (a schedule's current value). */
+    private double lrScale = 1;
     /** The frozen reference policy of the reference KL term (null when refKlCoef is 0). */
     private final ContextPolicy reference;
 
@@ -62,6 +64,17 @@ public final class GrpoTrainer implements AutoCloseable {
 
     public GrpoConfig config() {
         return cfg;
+    }
+
+    /**
+     * Sets the multiple of the configured learning rate used from the next optimiser step on (a schedule, e.g.
+     * {@link GrpoConfig#learningRateScale}); 0 leaves the weights where they are, 1 is the configured rate.
+     */
+    public void learningRateScale(double scale) {
+        if (!(scale >= 0 && scale <= 1)) {
+            throw new IllegalArgumentException("learning-rate scale must be in [0, 1], got " + scale);
+        }
+        lrScale = scale;
     }
 
     /** Updates done so far. */
@@ -152,7 +165,7 @@ public final class GrpoTrainer implements AutoCloseable {
                     kl = out[1];
                     clipFrac = out[2];
                     if (++pending >= cfg.accumulate()) {
-                        norm = optimizer.update(cfg.learningRate(), cfg.clipGrad());
+                        norm = optimizer.update(cfg.learningRate() * lrScale, cfg.clipGrad());
                         pending = 0;
                     }
                 }

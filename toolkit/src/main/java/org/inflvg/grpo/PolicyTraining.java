@@ -129,6 +129,7 @@ public final class PolicyTraining {
                     for (int s = 0; s < h; s++) {
                         story.next();
                     }
+                    t.learningRateScale(cfg.learningRateScale(i, steps));
                     last = t.step(story);
                     topK = t.evaluate(story).total();
                 }

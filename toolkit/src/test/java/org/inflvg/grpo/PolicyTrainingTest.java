@@ -1,6 +1,7 @@
 package org.inflvg.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,6 +144,58 @@ class PolicyTrainingTest {
             assertThrows(IllegalArgumentException.class, () -> new PolicyTraining.Validation(v.sets(), v.seeds(), 0,
                     tpf, v.reward()));
         }
+    }
+
+    /**
+     * --lr-floor: update 1 runs at the full rate (update 2's log-probabilities equal a constant run's), the later ones
+     * slower (update 3's differ, and so does the final policy).
+     */
+    @Test
+    void theLearningRateScheduleReachesTheUpdates(@TempDir Path constant, @TempDir Path decayed) throws Exception {
+        int tpf = TestModels.SMALL.tokensPerFrame();
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 2, 2, 0);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(4).withRolloutChunks(1).withLearningRate(3e-2);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf);
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 4, constant, 2, 1,
+                    null, st -> { });
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg.withLrFloor(0.01), sets, 4,
+                    decayed, 2, 1, null, st -> { });
+            assertEquals(memberLogProbs(constant, 2), memberLogProbs(decayed, 2), "update 1 runs at the full rate");
+            assertNotEquals(memberLogProbs(constant, 3), memberLogProbs(decayed, 3), "update 2 runs slower");
+            assertNotEquals(org.inflvg.model.Weights.sha256(constant.resolve("policy.bin")),
+                    org.inflvg.model.Weights.sha256(decayed.resolve("policy.bin")));
+            JsonNode run = new ObjectMapper().readTree(Files.readAllLines(decayed.resolve("grpo-log.jsonl")).get(0));
+            assertEquals(0.01, run.get("config").get("lrFloor").asDouble(), "the run row records the schedule");
+        }
+    }
+
+    private static List<Double> memberLogProbs(Path run, long step) throws Exception {
+        List<Double> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(run.resolve("grpo-log.jsonl"))) {
+            JsonNode row = json.readTree(line);
+            if (row.get("kind").asText().equals("member") && row.get("step").asLong() == step) {
+                out.add(row.get("logProb").asDouble());
+            }
+        }
+        assertTrue(!out.isEmpty(), "no member rows for update " + step);
+        return out;
+    }
+
+    /** The half-cosine multiple: 1 first, the floor last, their mean half-way; constant when the floor is 1. */
+    @Test
+    void learningRateScaleFollowsAHalfCosine() {
+        GrpoConfig c = GrpoConfig.DEFAULT.withLrFloor(0.1);
+        assertEquals(1.0, c.learningRateScale(0, 401), 1e-12);
+        assertEquals(0.55, c.learningRateScale(200, 401), 1e-12);
+        assertEquals(0.1, c.learningRateScale(400, 401), 1e-12);
+        for (int i = 1; i < 401; i++) {
+            assertTrue(c.learningRateScale(i, 401) < c.learningRateScale(i - 1, 401), "falls at every update");
+        }
+        assertEquals(1.0, GrpoConfig.DEFAULT.learningRateScale(300, 401), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> GrpoConfig.DEFAULT.withLrFloor(0));
+        assertThrows(IllegalArgumentException.class, () -> GrpoConfig.DEFAULT.withLrFloor(1.5));
     }
 
     @Test
