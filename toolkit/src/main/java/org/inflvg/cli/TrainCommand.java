@@ -115,13 +115,9 @@ public final class TrainCommand implements Runnable {
                 pb.close();
                 System.out.println(last == null ? "nothing to do: already trained to " + steps + " steps" : last.table());
                 System.out.println("policy in " + out.toAbsolutePath());
-                Path best = out.resolve("best").resolve("best.json");
-                if (validation != null && java.nio.file.Files.isRegularFile(best)) {
-                    var b = new com.fasterxml.jackson.databind.ObjectMapper().readTree(best.toFile());
-                    System.out.printf(java.util.Locale.ROOT, "best on validation (%d sets, K %d): update %d, hybrid "
-                            + "%.3f +- %.3f, in %s (the log's \"validation\" rows hold every score)%n",
-                            b.get("sets").asInt(), b.get("k").asInt(), b.get("step").asLong(), b.get("mean").asDouble(),
-                            b.get("ci95").asDouble(), best.getParent().toAbsolutePath());
+                String summary = validation == null ? null : org.inflvg.grpo.PolicyTraining.validationSummary(out);
+                if (summary != null) {
+                    System.out.println(summary);
                 }
             }
             return 0;

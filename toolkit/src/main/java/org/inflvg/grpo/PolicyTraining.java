@@ -148,6 +148,54 @@ public final class PolicyTraining {
         }
     }
 
+    /** How far below the best validation score the last one may fall before the summary advises {@code best/}. */
+    public static final double LAST_BELOW_BEST = 0.05;
+
+    /**
+     * The closing lines of a run trained with validation: the best checkpoint (update, score, folder) and the last
+     * validation's score; when the last scores more than {@link #LAST_BELOW_BEST} below the best, advice to use
+     * {@code best/} (a run that ended weak). Null when the run has no {@code best/}.
+     */
+    public static String validationSummary(Path out) throws IOException {
+        Path bestFile = out.resolve("best").resolve("best.json");
+        if (!Files.isRegularFile(bestFile)) {
+            return null;
+        }
+        var b = JSON.readTree(bestFile.toFile());
+        com.fasterxml.jackson.databind.JsonNode last = null;
+        Path log = out.resolve("grpo-log.jsonl");
+        if (Files.isRegularFile(log)) {
+            for (String line : Files.readAllLines(log)) {
+                if (line.contains("\"validation\"")) {
+                    try {
+                        var row = JSON.readTree(line);
+                        if (row.path("kind").asText().equals("validation")) {
+                            last = row;
+                        }
+                    } catch (IOException cut) {
+                        // a line cut short by a live run
+                    }
+                }
+            }
+        }
+        Path bestDir = bestFile.getParent().toAbsolutePath();
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "best on validation (%d sets, K %d): "
+                + "update %d, hybrid %.3f +- %.3f, in %s (the log's \"validation\" rows hold every score)",
+                b.get("sets").asInt(), b.get("k").asInt(), b.get("step").asLong(), b.get("mean").asDouble(),
+                b.get("ci95").asDouble(), bestDir));
+        if (last != null && last.get("step").asLong() != b.get("step").asLong()) {
+            double drop = b.get("mean").asDouble() - last.get("mean").asDouble();
+            sb.append(String.format(java.util.Locale.ROOT, "%nlast validation: update %d, hybrid %.3f (%.3f below the "
+                    + "best)", last.get("step").asLong(), last.get("mean").asDouble(), drop));
+            if (drop > LAST_BELOW_BEST) {
+                sb.append(String.format(java.util.Locale.ROOT, "%nWARNING: the run ended weaker than its best "
+                        + "checkpoint; use %s (e.g. --selector policy:%d@%s), not the last policy in %s",
+                        bestDir, b.get("k").asInt(), bestDir, out.toAbsolutePath()));
+            }
+        }
+        return sb.toString();
+    }
+
     /** One validation: scores the policy's top-K, logs the row, keeps the best policy in {@code out/best/}. */
     static double validate(InfLVG lvg, ContextPolicy policy, Validation v, Path out, long step) throws IOException {
         var row = org.inflvg.bench.SelectorComparison.run(lvg, v.reward(), v.sets(), 2,

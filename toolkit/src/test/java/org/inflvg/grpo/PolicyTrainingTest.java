@@ -183,6 +183,31 @@ class PolicyTrainingTest {
         return out;
     }
 
+    /** The closing summary names the best checkpoint and, when the run ended more than 0.05 below it, says to use it. */
+    @Test
+    void theSummaryAdvisesBestWhenTheRunEndedWeak(@TempDir Path weak, @TempDir Path fine, @TempDir Path none)
+            throws Exception {
+        for (Path out : List.of(weak, fine)) {
+            Files.createDirectories(out.resolve("best"));
+            Files.writeString(out.resolve("best").resolve("best.json"),
+                    "{\"step\":300,\"mean\":1.9,\"ci95\":0.2,\"k\":128,\"sets\":10,\"seeds\":1}");
+            double last = out == weak ? 1.58 : 1.88;
+            Files.writeString(out.resolve("grpo-log.jsonl"), String.join("\n",
+                    "{\"kind\":\"validation\",\"step\":300,\"mean\":1.9,\"best\":true}",
+                    "{\"kind\":\"scalars\",\"step\":301}",
+                    "{\"kind\":\"validation\",\"step\":400,\"mean\":" + last + ",\"best\":false}",
+                    "{\"kind\":\"validat") + "\n"); // a live run's cut line is skipped
+        }
+        String w = PolicyTraining.validationSummary(weak);
+        assertTrue(w.contains("update 300, hybrid 1.900 +- 0.200"), w);
+        assertTrue(w.contains("last validation: update 400, hybrid 1.580 (0.320 below the best)"), w);
+        assertTrue(w.contains("WARNING: the run ended weaker than its best checkpoint; use "
+                + weak.resolve("best").toAbsolutePath()), w);
+        String f = PolicyTraining.validationSummary(fine);
+        assertTrue(f.contains("(0.020 below the best)") && !f.contains("WARNING"), f);
+        assertEquals(null, PolicyTraining.validationSummary(none), "no best/: no summary");
+    }
+
     /** The half-cosine multiple: 1 first, the floor last, their mean half-way; constant when the floor is 1. */
     @Test
     void learningRateScaleFollowsAHalfCosine() {
