@@ -65,9 +65,10 @@ public final class BenchBudgetCommand implements Callable<Integer> {
         host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
         try (InfLVG lvg = host.load(model);
-             ProgressBar pb = BenchCommand.bar("bench budget", (long) ks.length * sets * seedList.length)) {
+             BenchCommand.Bar bar = BenchCommand.bar("bench budget", (long) ks.length * sets * seedList.length)) {
+            ProgressBar pb = bar.pb();
             BudgetCard card = BudgetCard.run(lvg, lvg.reward(), eps, family, ks, seedList, pb::stepTo);
-            pb.close();
+            bar.close(); // draws the bar one last time, before the results
             System.out.println(card.table().print(100));
             card.write(out);
             System.out.println("wrote " + out.resolve("budget.md") + ", budget.csv and budget-*.png");

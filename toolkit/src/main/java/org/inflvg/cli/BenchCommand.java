@@ -34,9 +34,42 @@ public final class BenchCommand implements Runnable {
                 + "(CsVBench, the cross-scene benchmark) or merge (CsVBench shards into one report)");
     }
 
-    static ProgressBar bar(String name, long max) {
-        return new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).build();
+    static Bar bar(String name, long max) {
+        return new Bar(new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).build());
+    }
+
+    /** The same bar drawn on {@code out} (tests). */
+    static Bar bar(String name, long max, java.io.PrintStream out) {
+        return new Bar(new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
+                .build());
+    }
+
+    /**
+     * A progress bar whose close draws it only the first time: commands close it before printing their results, and
+     * the try-with-resources close after them must not draw it again below them (progressbar 0.10.1 redraws on every
+     * close).
+     */
+    static final class Bar implements AutoCloseable {
+        private final ProgressBar pb;
+        private boolean closed;
+
+        Bar(ProgressBar pb) {
+            this.pb = pb;
+        }
+
+        ProgressBar pb() {
+            return pb;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                pb.close();
+            }
+        }
     }
 
     /** {@code inflvg bench base}: quality on held-out single scenes and the scene-switch phenomena. */
@@ -65,9 +98,10 @@ public final class BenchCommand implements Runnable {
             }
             List<ContextSelector> sels = Selectors.parseList(selectors);
             host.check(model);
-            try (InfLVG lvg = host.load(model); ProgressBar pb = bar("bench base", scenes + (long) cases * sels.size())) {
+            try (InfLVG lvg = host.load(model); Bar bar = bar("bench base", scenes + (long) cases * sels.size())) {
+                ProgressBar pb = bar.pb();
                 BaseModelEvaluation.Report r = BaseModelEvaluation.run(lvg, scenes, cases, sels, seed, pb::stepTo);
-                pb.close();
+                bar.close(); // draws the bar one last time, before the results
                 System.out.println(r.table());
                 if (out != null) {
                     Files.write(out, BaseModelEvaluation.asMap(r));
@@ -274,7 +308,8 @@ public final class BenchCommand implements Runnable {
             long t0 = System.nanoTime();
             try (InfLVG lvg = host.load(model);
                  JudgeChoice j = JudgeChoice.open(rewards, lvg.model().config().frameSize(), lvg.device());
-                 ProgressBar pb = bar("bench csv", 1)) {
+                 Bar bar = bar("bench csv", 1)) {
+                ProgressBar pb = bar.pb();
                 System.out.println("judge: " + j.judge());
                 org.inflvg.bench.CsVBench b = org.inflvg.bench.CsVBench.of(lvg).judge(j.judge());
                 if (sets0 != null) {
@@ -288,7 +323,7 @@ public final class BenchCommand implements Runnable {
                             pb.setExtraMessage(cell);
                         });
                 org.inflvg.bench.CsvResults r = b.run();
-                pb.close();
+                bar.close(); // draws the bar one last time, before the results
                 System.out.println(r.markdown());
                 System.out.printf("%s%n%d cells generated, %d resumed, %.1f s; wrote %s (report.md, results.csv, summary.csv, "
                         + "plots/)%n", r, r.generated(), r.skipped(), (System.nanoTime() - t0) / 1e9, out);

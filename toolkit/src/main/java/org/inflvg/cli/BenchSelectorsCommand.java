@@ -54,10 +54,11 @@ public final class BenchSelectorsCommand implements Callable<Integer> {
         host.check(model);
         List<Eps> eps = EpsGenerator.generate(sp, sets, scenes, 0);
         try (InfLVG lvg = host.load(model);
-             ProgressBar pb = BenchCommand.bar("bench selectors", (long) sets * seedList.length * sels.size())) {
+             BenchCommand.Bar bar = BenchCommand.bar("bench selectors", (long) sets * seedList.length * sels.size())) {
+            ProgressBar pb = bar.pb();
             SelectorComparison.Result r = SelectorComparison.run(lvg, lvg.reward(), eps, scenes, sels, seedList,
                     pb::stepTo);
-            pb.close();
+            bar.close(); // draws the bar one last time, before the results
             System.out.println("split " + sp.name().toLowerCase() + ", model " + lvg.checksum().substring(0, 12));
             System.out.print(r.table());
             if (out != null) {

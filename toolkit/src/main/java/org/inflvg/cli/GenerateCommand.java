@@ -63,12 +63,13 @@ public final class GenerateCommand implements Callable<Integer> {
             ContextSelector sel = Selectors.parse(selector);
             List<Scene> scenes = new ArrayList<>();
             try (Story st = lvg.story(eps).seed(seed).selector(sel).startRendered(!fromNoise);
-                 ProgressBar pb = BenchCommand.bar("generate", eps.size())) {
+                 BenchCommand.Bar bar = BenchCommand.bar("generate", eps.size())) {
+                ProgressBar pb = bar.pb();
                 while (st.hasNext()) {
                     scenes.add(st.next());
                     pb.step();
                 }
-                pb.close();
+                bar.close(); // draws the bar one last time, before the results
                 Video v = st.video();
                 writeStory(out, "story", v, scale);
                 Map<String, Object> rec = record(lvg, eps, sel, seed, !fromNoise, st.identity(), scenes, v);

@@ -79,7 +79,8 @@ public final class GrpoCommand implements Callable<Integer> {
         }
         List<double[]> all = new java.util.ArrayList<>();
         StringBuilder rows = new StringBuilder(String.format("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after"));
-        try (InfLVG lvg = host.load(model); ProgressBar pb = BenchCommand.bar("grpo", total)) {
+        try (InfLVG lvg = host.load(model); BenchCommand.Bar bar = BenchCommand.bar("grpo", total)) {
+            ProgressBar pb = bar.pb();
             for (int k = set; k < set + count; k++) {
                 Eps eps = sets.get(k);
                 Path dir = count == 1 ? out : out.resolve("set-" + k);
@@ -96,7 +97,7 @@ public final class GrpoCommand implements Callable<Integer> {
                 }
                 GenerateCommand.writeStory(dir, "story", r.video(), 8);
             }
-            pb.close();
+            bar.close(); // draws the bar one last time, before the results
         }
         System.out.print(rows);
         if (all.size() > 1) {

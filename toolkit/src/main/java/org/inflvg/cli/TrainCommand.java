@@ -101,7 +101,8 @@ public final class TrainCommand implements Runnable {
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
                     .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor);
             try (org.inflvg.InfLVG lvg = host.load(model);
-                 ProgressBar pb = BenchCommand.bar("train policy", steps)) {
+                 BenchCommand.Bar bar = BenchCommand.bar("train policy", steps)) {
+                ProgressBar pb = bar.pb();
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
                         .withTextPrior(textPrior), seed);
                 var validation = validateEvery == 0 ? null : new org.inflvg.grpo.PolicyTraining.Validation(
@@ -112,7 +113,7 @@ public final class TrainCommand implements Runnable {
                             pb.stepTo(st.step());
                             pb.setExtraMessage(String.format("reward %.3f", st.meanReward()));
                         });
-                pb.close();
+                bar.close(); // draws the bar one last time, before the results
                 System.out.println(last == null ? "nothing to do: already trained to " + steps + " steps" : last.table());
                 System.out.println("policy in " + out.toAbsolutePath());
                 String summary = validation == null ? null : org.inflvg.grpo.PolicyTraining.validationSummary(out);
