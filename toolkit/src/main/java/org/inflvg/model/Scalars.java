@@ -15,7 +15,10 @@ import ai.djl.ndarray.types.Shape;
  * ({@code torch::full}), so the graph's reference keeps it alive however the Java handle is closed.
  *
  * <p>Only ops whose backward reads the number need this ({@code mul}, {@code div}, {@code pow}, {@code maximum},
- * {@code minimum}); {@code add} and {@code sub} do not, and without gradients every form is safe.
+ * {@code minimum}); {@code add} and {@code sub} do not, and without gradients every form is safe. So is an array made
+ * from Java data that stays open until after {@code backward} (TinyDiT keeps its attention scale as such a constant),
+ * and so is every scalar on a GPU (DJL copies it to the device, where libtorch owns it). {@code GcPoison} in the tests
+ * turns the rare failure into a certain one.
  */
 public final class Scalars {
 
