@@ -35,15 +35,17 @@ public final class BenchCommand implements Runnable {
     }
 
     static Bar bar(String name, long max) {
-        return new Bar(new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).build());
+        return new Bar(builder(name, max).build());
     }
 
     /** The same bar drawn on {@code out} (tests). */
     static Bar bar(String name, long max, java.io.PrintStream out) {
-        return new Bar(new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
-                .build());
+        return new Bar(builder(name, max).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out)).build());
+    }
+
+    private static ProgressBarBuilder builder(String name, long max) {
+        return new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500);
     }
 
     /**

@@ -359,15 +359,15 @@ public final class Audit {
                 }
             }
         }
-        List<Long> wild = wildGradients;
-        if (!wild.isEmpty()) {
+        if (!wildGradients.isEmpty()) {
             w.add(String.format(Locale.ROOT, "%d of %d updates had a gradient norm that was not finite or above %.0e "
                     + "(update%s %s): AdamW skips a non-finite gradient and clips a large one, but a healthy run has "
                     + "none. An overflow in the loss, or a graph that read freed memory (see org.inflvg.model.Scalars), "
                     + "looks like this; a rerun of the same command that differs from this one from such an update on "
-                    + "is the same sign.", wild.size(), n, GRAD_NORM_WILD, wild.size() == 1 ? "" : "s",
-                    wild.stream().limit(8).map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
-                            + (wild.size() > 8 ? ", ..." : "")));
+                    + "is the same sign.", wildGradients.size(), n, GRAD_NORM_WILD,
+                    wildGradients.size() == 1 ? "" : "s",
+                    wildGradients.stream().limit(8).map(String::valueOf)
+                            .collect(java.util.stream.Collectors.joining(", ")) + (wildGradients.size() > 8 ? ", ..." : "")));
         }
         double ov = meanOverlap();
         if (ov >= OVERLAP_HIGH) {
