@@ -48,7 +48,9 @@ import tech.tablesaw.api.Table;
  *   <li><b>rollouts alike</b>: the mean pairwise Jaccard overlap of the tokens the members of a group drew is at least
  *       {@value #OVERLAP_HIGH} (only for logs that hold each member's {@code chosen} tokens);</li>
  *   <li><b>wild gradients</b>: an update's gradient norm before clipping was NaN, infinite or above
- *       {@value #GRAD_NORM_WILD}.</li>
+ *       {@value #GRAD_NORM_WILD};</li>
+ *   <li><b>ended weaker</b>: the last of the log's validation scores is more than
+ *       {@value PolicyTraining#LAST_BELOW_BEST} below the best one.</li>
  * </ul>
  *
  * <p>Which components make the total: the {@code weights} of the log's {@code run} row (written since issue 11). Older
@@ -357,6 +359,20 @@ public final class Audit {
                             + "transition to see what it keeps, or re-weight the reward.", String.join(" and ", up),
                             String.join(" and ", down), where(seg), seg.size(), TREND_T));
                 }
+            }
+        }
+        if (validation.size() >= 2) {
+            JsonNode last = validation.get(validation.size() - 1), best = validation.get(0);
+            for (JsonNode v : validation) {
+                best = v.path("mean").asDouble() > best.path("mean").asDouble() ? v : best;
+            }
+            double drop = best.path("mean").asDouble() - last.path("mean").asDouble();
+            if (drop > PolicyTraining.LAST_BELOW_BEST) {
+                w.add(String.format(Locale.ROOT, "the run ended weaker than it was: the last validation (%.3f at update "
+                        + "%d) is %.3f below the best (%.3f at update %d). Use the policy kept in best/, not the last "
+                        + "checkpoint; a collapse of the top-K (e.g. into a fixed position pattern) looks like this.",
+                        last.path("mean").asDouble(), last.path("step").asLong(), drop, best.path("mean").asDouble(),
+                        best.path("step").asLong()));
             }
         }
         if (!wildGradients.isEmpty()) {

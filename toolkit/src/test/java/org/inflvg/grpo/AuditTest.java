@@ -125,6 +125,24 @@ class AuditTest {
         assertTrue(a.warnings().get(0).contains("(updates 7, 21, 31)"), a.summary());
     }
 
+    /** A run whose last validation fell more than 0.05 below its best is told to use best/; a small dip is not. */
+    @Test
+    void aRunThatEndedWeakerThanItsBestIsFlagged(@TempDir Path weak, @TempDir Path fine) throws Exception {
+        for (Path dir : List.of(weak, fine)) {
+            write(dir, 40, HEALTHY);
+            double last = dir == weak ? 1.585 : 1.89;
+            java.nio.file.Files.writeString(dir.resolve("grpo-log.jsonl"),
+                    "{\"kind\":\"validation\",\"step\":20,\"mean\":1.916,\"ci95\":0.2,\"k\":24,\"sets\":10}\n"
+                            + "{\"kind\":\"validation\",\"step\":40,\"mean\":" + last
+                            + ",\"ci95\":0.2,\"k\":24,\"sets\":10}\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+        Audit a = Audit.of(weak);
+        assertEquals(1, a.warnings().size(), a.summary());
+        assertTrue(a.warnings().get(0).startsWith("the run ended weaker than it was: the last validation (1.585 at "
+                + "update 40) is 0.331 below the best (1.916 at update 20)"), a.summary());
+        assertEquals(List.of(), Audit.of(fine).warnings());
+    }
+
     @Test
     void aHealthyRunRaisesNoWarning(@TempDir Path dir) {
         Audit a = Audit.of(write(dir, 40, HEALTHY));
