@@ -98,11 +98,23 @@ public final class Audit {
      *                   log predates the check)
      * @param budget     tokens each member drew, K (-1 when the log does not say)
      * @param topK       reward of the policy's deterministic top-K after the update (NaN when not logged)
+     * @param candidates tokens the policy chose from (-1 when the log does not say)
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
-                         double gradNorm, double overlap, double ratio, int budget, double topK) {
+                         double gradNorm, double overlap, double ratio, int budget, double topK, int candidates) {
+
+        /** ln(candidates) - entropy: 0 for a uniform draw; NaN when the log does not hold the candidate count. */
+        public double belowUniform() {
+            return candidates > 0 ? Math.log(candidates) - entropy : Double.NaN;
+        }
     }
+
+    /**
+     * Mean {@link Update#belowUniform()} over the last updates below which the summary says the samples stayed
+     * near a uniform draw (nats).
+     */
+    public static final double NEAR_UNIFORM = 0.01;
 
     /**
      * Largest tolerated |ratio - 1| at the first epoch before the sampler/log-probability drift warning: the loss sums
@@ -262,7 +274,7 @@ public final class Audit {
                     s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN,
                     s.path("ratio_first_epoch").asDouble(Double.NaN),
                     s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
-                    s.path("top_k_reward").asDouble(Double.NaN)));
+                    s.path("top_k_reward").asDouble(Double.NaN), s.path("candidates").asInt(-1)));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation, wildGradients);
     }
@@ -476,7 +488,8 @@ public final class Audit {
         }
         BooleanColumn zero = BooleanColumn.create("zero_spread");
         updates.forEach(u -> zero.append(u.zeroSpread()));
-        t.addColumns(DoubleColumn.create("entropy", updates.stream().mapToDouble(Update::entropy).toArray()), zero,
+        t.addColumns(DoubleColumn.create("entropy", updates.stream().mapToDouble(Update::entropy).toArray()),
+                DoubleColumn.create("below uniform", updates.stream().mapToDouble(Update::belowUniform).toArray()), zero,
                 DoubleColumn.create("overlap", updates.stream().mapToDouble(Update::overlap).toArray()));
         return t;
     }
@@ -512,6 +525,20 @@ public final class Audit {
         sb.append(String.format(Locale.ROOT, "entropy: first %.2f, last %.2f, lowest %.2f%n", updates.get(0).entropy(),
                 updates.get(updates.size() - 1).entropy(),
                 updates.stream().mapToDouble(Update::entropy).min().orElse(Double.NaN)));
+        double[] below = updates.stream().mapToDouble(Update::belowUniform).toArray();
+        if (java.util.Arrays.stream(below).allMatch(Double::isNaN)) {
+            sb.append("entropy below uniform (ln candidates - entropy): not in this log (written before the candidate "
+                    + "count was logged)\n");
+        } else {
+            double tailBelow = tail.stream().mapToDouble(Update::belowUniform).filter(d -> !Double.isNaN(d)).average()
+                    .orElse(Double.NaN);
+            sb.append(String.format(Locale.ROOT, "entropy below uniform (ln candidates - entropy): first %.3f, last %d "
+                    + "updates %.3f, largest %.3f nats%s%n", below[0], tail.size(), tailBelow,
+                    java.util.Arrays.stream(below).filter(d -> !Double.isNaN(d)).max().orElse(Double.NaN),
+                    tailBelow < NEAR_UNIFORM ? String.format(Locale.ROOT, " (under %.2f: the groups were nearly uniform "
+                            + "random draws; the top-K that is evaluated rests on small logit differences; train policy "
+                            + "--logit-scale sharpens the sampling)", NEAR_UNIFORM) : ""));
+        }
         double[] topTail = tail.stream().mapToDouble(Update::topK).filter(d -> !Double.isNaN(d)).toArray();
         if (topTail.length > 0) {
             sb.append(String.format(Locale.ROOT, "deterministic top-K reward (last %d updates): %.3f against the sampled "

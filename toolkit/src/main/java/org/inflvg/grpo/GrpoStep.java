@@ -5,11 +5,29 @@ import java.util.Map;
 
 /**
  * The record of one GRPO update: each member's selection summary, reward components, advantage and log-probability,
- * and the update's loss, KL, clip fraction, gradient norm and timings.
+ * and the update's loss, KL, clip fraction, gradient norm and timings. {@code entropy} is the entropy of the policy's
+ * softmax over the {@code candidates} tokens it chose from (-1: not known), at most ln(candidates), a uniform draw.
  */
 public record GrpoStep(long step, int scene, String prompt, List<Member> members, boolean zeroSpread, double loss,
                        double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs,
-                       double rewardMs, double updateMs, double samplerRatio) {
+                       double rewardMs, double updateMs, double samplerRatio, int candidates) {
+
+    /** A step whose candidate count is not known. */
+    public GrpoStep(long step, int scene, String prompt, List<Member> members, boolean zeroSpread, double loss,
+                    double kl, double clipFraction, double gradNorm, double entropy, double rolloutMs, double rewardMs,
+                    double updateMs, double samplerRatio) {
+        this(step, scene, prompt, members, zeroSpread, loss, kl, clipFraction, gradNorm, entropy, rolloutMs, rewardMs,
+                updateMs, samplerRatio, -1);
+    }
+
+    /**
+     * How far the sampling distribution is from a uniform draw: ln(candidates) - entropy, in nats (0: uniform, the
+     * untrained policy; NaN when the candidate count is not known). A policy whose samples stay near 0 trains on
+     * nearly random selections while it is evaluated on its top-K.
+     */
+    public double entropyBelowUniform() {
+        return candidates > 0 ? Math.log(candidates) - entropy : Double.NaN;
+    }
 
     /**
      * A step without the sampler check ({@code samplerRatio} 1). {@code samplerRatio} is the mean over the group of
@@ -62,8 +80,9 @@ public record GrpoStep(long step, int scene, String prompt, List<Member> members
             sb.append(String.format(" %8.3f %9.3f %9.2f  %s%n", m.reward(), m.advantage(), m.logProb(),
                     java.util.Arrays.toString(m.keptPerFrame())));
         }
-        sb.append(String.format("loss %.4f  kl %.4f  clip %.2f  grad %.3f  entropy %.2f  %s  rollout %.0f ms  reward %.0f ms"
+        sb.append(String.format("loss %.4f  kl %.4f  clip %.2f  grad %.3f  entropy %.2f%s  %s  rollout %.0f ms  reward %.0f ms"
                         + "  update %.0f ms%n", loss, kl, clipFraction, gradNorm, entropy,
+                candidates > 0 ? String.format(" (uniform over %d: %.2f)", candidates, Math.log(candidates)) : "",
                 zeroSpread ? "ZERO SPREAD (no update)" : "", rolloutMs, rewardMs, updateMs));
         return sb.toString();
     }

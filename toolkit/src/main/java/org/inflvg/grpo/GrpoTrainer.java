@@ -184,7 +184,7 @@ public final class GrpoTrainer implements AutoCloseable {
             }
             steps++;
             return new GrpoStep(steps, s, prompt, members, zero, loss, kl, clipFrac, norm,
-                    PlackettLuce.entropy(logits), rolloutMs, rewardMs, updateMs, samplerRatio);
+                    PlackettLuce.entropy(logits), rolloutMs, rewardMs, updateMs, samplerRatio, cand.length);
         }
     }
 

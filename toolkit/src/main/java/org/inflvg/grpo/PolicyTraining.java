@@ -109,6 +109,7 @@ public final class PolicyTraining {
         try (GrpoTrainer t = lvg.grpo(policy, cfg, reward)) {
             if (Files.isRegularFile(state)) {
                 start = JSON.readTree(state.toFile()).get("step").asLong();
+                checkSameConfig(out, policy.config());
                 policy.weights().load(out.resolve("policy.bin"));
                 t.loadState(out, start);
             }
@@ -282,6 +283,28 @@ public final class PolicyTraining {
     }
 
     /**
+     * A resume must continue the policy it finds: the configuration in {@code out/policy.json} (budget, text prior,
+     * logit scale, sizes) must equal the one asked for, or the run would silently change what it trains.
+     */
+    static void checkSameConfig(Path out, org.inflvg.policy.PolicyConfig asked) {
+        Path file = out.resolve("policy.json");
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        org.inflvg.policy.PolicyConfig saved;
+        try {
+            saved = JSON.treeToValue(JSON.readTree(file.toFile()).get("config"), org.inflvg.policy.PolicyConfig.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + " to resume: " + e.getMessage());
+        }
+        if (!saved.equals(asked)) {
+            throw new IllegalArgumentException("cannot resume " + out + ": its policy was trained as " + saved
+                    + " but this run asks for " + asked + ". Use the same --budget, --text-prior and --logit-scale as "
+                    + "the run that wrote it, or another --out for a new run");
+        }
+    }
+
+    /**
      * A "run" row before a run's first update (and at every resume): mode, reward, the weights of the reward's
      * components (which of them make the total), the GRPO settings, and, when {@code lvg} is given, the model's
      * weights (SHA-256) and the sampling settings the rollouts used. Older logs have none; the audit copes.
@@ -335,6 +358,10 @@ public final class PolicyTraining {
             scalars.put("clip_fraction", st.clipFraction());
             scalars.put("grad_norm", st.gradNorm());
             scalars.put("entropy", st.entropy());
+            if (st.candidates() > 0) {
+                scalars.put("candidates", st.candidates());
+                scalars.put("entropy_below_uniform", st.entropyBelowUniform());
+            }
             scalars.put("ratio_first_epoch", st.samplerRatio());
             if (!Double.isNaN(topK)) {
                 scalars.put("top_k_reward", topK);

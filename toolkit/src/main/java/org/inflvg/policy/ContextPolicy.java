@@ -23,7 +23,8 @@ import org.inflvg.select.SelectionRequest;
  * subject text, feed-forward, residual), then a normalised MLP give one logit per history token. The last layer starts
  * at zero, so an untrained policy is uniform (a random selection). With {@link PolicyConfig#textPrior()} &gt; 0 a
  * learned multiple ({@code prior.a}, starting at that value) of the standardised {@code text:K} score is added: the
- * untrained policy then ranks as {@code text:K}.
+ * untrained policy then ranks as {@code text:K}. The network's logits are multiplied by {@link
+ * PolicyConfig#logitScale()} (1 unless configured).
  */
 public final class ContextPolicy implements AutoCloseable {
 
@@ -86,7 +87,10 @@ public final class ContextPolicy implements AutoCloseable {
                 model ? zerosD : zerosW, 1e-5f).singletonOrThrow();
     }
 
-    /** Logits [M] for candidate keys [M, d] given subject text tokens [L, d]. Records gradients when enabled. */
+    /**
+     * Logits [M] for candidate keys [M, d] given subject text tokens [L, d], times the configured logit scale. Records
+     * gradients when enabled.
+     */
     public NDArray logits(NDArray keys, NDArray text) {
         long M = keys.getShape().get(0), L = text.getShape().get(0);
         int h = cfg.width(), H = cfg.heads(), hd = h / H;
@@ -100,7 +104,8 @@ public final class ContextPolicy implements AutoCloseable {
             x = x.add(lin(att.transpose(0, 2, 1, 3).reshape(1, M, h), b + ".o"));
             x = x.add(lin(Activation.gelu(lin(ln(x, false), b + ".ff1")), b + ".ff2"));
         }
-        return lin(Activation.gelu(lin(ln(x, false), "mlp1")), "mlp2").reshape(M);   // [M] one logit per token
+        NDArray net = lin(Activation.gelu(lin(ln(x, false), "mlp1")), "mlp2").reshape(M);   // [M] one logit per token
+        return cfg.logitScale() == 1 ? net : Scalars.mul(net, cfg.logitScale());
     }
 
     /**
@@ -193,6 +198,6 @@ public final class ContextPolicy implements AutoCloseable {
     public String toString() {
         return "ContextPolicy[" + w.count() + " parameters, layer " + cfg.layer() + ", K " + cfg.budget() + ", anchors "
                 + cfg.sinkFrames() + " sink + " + cfg.recentFrames() + " recent frames" + (cfg.textPrior() > 0 ? ", text prior from "
-                + cfg.textPrior() : "") + "]";
+                + cfg.textPrior() : "") + (cfg.logitScale() != 1 ? ", logit scale " + cfg.logitScale() : "") + "]";
     }
 }

@@ -62,6 +62,15 @@ class MainTest {
         assertTrue(badValidate.err().contains("--validate-every") && badValidate.err().contains("0: off"),
                 badValidate.err());
         assertEquals(2, run("train", "policy", "--validate-k", "0").code());
+        for (String scale : new String[] {"0", "-2", "2000"}) {
+            Run badScale = run("train", "policy", "--logit-scale", scale);
+            assertEquals(2, badScale.code(), scale);
+            assertTrue(badScale.err().contains("--logit-scale must be in (0, 1000]") && badScale.err().contains("e.g."),
+                    badScale.err());
+        }
+        Run badFloor = run("train", "policy", "--lr-floor", "1.5");
+        assertEquals(2, badFloor.code());
+        assertTrue(badFloor.err().contains("--lr-floor must be in (0, 1]"), badFloor.err());
         Run badHistory = run("train", "policy", "--history", "0");
         assertEquals(2, badHistory.code());
         assertTrue(badHistory.err().contains("--history"), badHistory.err());

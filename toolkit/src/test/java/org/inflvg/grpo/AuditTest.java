@@ -45,6 +45,11 @@ class AuditTest {
             return 0.5;
         }
 
+        /** Tokens the policy chose from (-1: not logged, as in logs written before the count was). */
+        default int candidates() {
+            return CANDIDATES;
+        }
+
         /** The deterministic top-K reward after the update (NaN: not logged). */
         default double topK(int update) {
             return Double.NaN;
@@ -77,7 +82,7 @@ class AuditTest {
                         c.get("alignment") + c.get("artifact") + c.get("identity"), r.nextGaussian(), -120, chosen));
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
-                    b.gradNorm(u), b.entropy(u, updates), 100, 20, 5, b.ratio(u));
+                    b.gradNorm(u), b.entropy(u, updates), 100, 20, 5, b.ratio(u), b.candidates());
             PolicyTraining.log(file, st, u % 5, b.topK(u));
         }
         return dir;
@@ -141,6 +146,35 @@ class AuditTest {
         assertTrue(a.warnings().get(0).startsWith("the run ended weaker than it was: the last validation (1.585 at "
                 + "update 40) is 0.331 below the best (1.916 at update 20)"), a.summary());
         assertEquals(List.of(), Audit.of(fine).warnings());
+    }
+
+    /** The summary says how far the samples were from a uniform draw, and says so in words when they stayed near it. */
+    @Test
+    void samplesNearAUniformDrawAreNamed(@TempDir Path flat, @TempDir Path sharp, @TempDir Path old) {
+        Behaviour nearUniform = new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public double entropy(int u, int n) {
+                return Math.log(CANDIDATES) - 0.002 * u / n;   // what the shipped policy's log shows
+            }
+        };
+        String s = Audit.of(write(flat, 40, nearUniform)).summary();
+        assertTrue(s.contains("entropy below uniform (ln candidates - entropy): first 0.000, last 4 updates 0.002")
+                && s.contains("nearly uniform random draws"), s);
+        String h = Audit.of(write(sharp, 40, HEALTHY)).summary();   // entropy 6.0 -> 5.4 of ln 400 = 5.99
+        assertTrue(h.contains("entropy below uniform") && !h.contains("nearly uniform random draws"), h);
+        Behaviour unlogged = new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public int candidates() {
+                return -1;
+            }
+        };
+        assertTrue(Audit.of(write(old, 40, unlogged)).summary().contains("not in this log"));
     }
 
     @Test

@@ -297,6 +297,80 @@ class GrpoTrainerTest {
         }
     }
 
+    // the logit scale: the same top-K, a sharper sampling distribution, kept by save/load, 1 when absent
+
+    @Test
+    void theLogitScaleMultipliesTheLogitsAndKeepsTheTopK(@TempDir Path saved) throws Exception {
+        int k = 2 * TestModels.SMALL.tokensPerFrame();
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            var req = new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat spins in space",
+                    "A cat", 1, 0);
+            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
+            ContextPolicy plain = new ContextPolicy(pc, pm, 3);
+            ContextPolicy scaled = new ContextPolicy(pc.withLogitScale(10), pm, 3);
+            // a last layer that is not zero, the same in both, so that the logits differ between tokens
+            NDArray head = pm.randomNormal(0, 1, plain.weights().get("mlp2.w").getShape(), ai.djl.ndarray.types.DataType.FLOAT32);
+            plain.weights().get("mlp2.w").set(head.toFloatArray());
+            scaled.weights().get("mlp2.w").set(head.toFloatArray());
+            int[] cand = plain.candidatesAndAnchors(req)[0];
+            try (NDManager m = pm.newSubManager()) {
+                float[] a = plain.logits(plain.inputs(req, cand, m)).toFloatArray();
+                float[] b = scaled.logits(scaled.inputs(req, cand, m)).toFloatArray();
+                double spread = 0;
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(10 * a[i], b[i], 1e-4 * Math.max(1, Math.abs(b[i])), "token " + i);
+                    spread = Math.max(spread, Math.abs(a[i] - a[0]));
+                }
+                assertTrue(spread > 0.1, "the test needs logits that differ: " + spread);
+                assertTrue(PlackettLuce.entropy(b) < PlackettLuce.entropy(a) - 0.1,
+                        "a larger scale must sharpen the distribution");
+            }
+            assertArrayEquals(sorted(new PolicySelector(plain, k, false).select(req).kept()),
+                    sorted(new PolicySelector(scaled, k, false).select(req).kept()), "the top-K does not depend on the scale");
+            scaled.save(saved);
+            try (ContextPolicy back = ContextPolicy.load(saved, pm)) {
+                assertEquals(10, back.config().logitScale());
+            }
+            // a policy.json written before the scale existed (the shipped data/policy) reads as scale 1
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("policy.json").toFile());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove("logitScale");
+            assertEquals(1, json.treeToValue(node.get("config"), PolicyConfig.class).logitScale());
+            assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(-1));
+            assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(Double.NaN));
+        }
+    }
+
+    /** With AdamW, a scale of 10 moves the sampling distribution away from uniform much faster than scale 1. */
+    @Test
+    void aLargerLogitScaleSharpensTheSamplingFaster() {
+        int tpf = CFG.tokensPerFrame();
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            double[] deficit = new double[2];
+            double[] scales = {1, 10};
+            for (int v = 0; v < 2; v++) {
+                ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(CFG).withBudget(tpf)
+                        .withLogitScale(scales[v]), pm, 3);
+                int m = policy.candidatesAndAnchors(new SelectionRequest(lvg.model(), story.cache(), story.cache().size(),
+                        "A cat spins in space", "A cat", 1, 0))[0].length;
+                try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, lastFrameReward(),
+                        GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-3))) {
+                    GrpoStep last = null;
+                    for (int i = 0; i < 6; i++) {
+                        last = t.step(story);
+                    }
+                    deficit[v] = Math.log(m) - last.entropy();   // 0 for a uniform draw
+                }
+            }
+            assertTrue(deficit[1] > 5 * deficit[0] && deficit[1] > 0.01, "entropy below uniform after 6 updates: scale 1 "
+                    + deficit[0] + ", scale 10 " + deficit[1]);
+        }
+    }
+
     private static int[] sorted(int[] a) {
         int[] b = a.clone();
         Arrays.sort(b);

@@ -209,6 +209,24 @@ class PolicyTrainingTest {
     }
 
     /** The half-cosine multiple: 1 first, the floor last, their mean half-way; constant when the floor is 1. */
+    /** A resume with another policy configuration (here the logit scale) is refused, naming both and the flags. */
+    @Test
+    void aResumeWithAnotherPolicyConfigurationIsRefused(@TempDir Path out) {
+        int tpf = TestModels.SMALL.tokensPerFrame();
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 1, 2, 0);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(4).withRolloutChunks(1);
+        PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 1, out, 1, 1, st -> { });
+            var e = assertThrows(IllegalArgumentException.class, () -> PolicyTraining.amortised(lvg,
+                    new ContextPolicy(pc.withLogitScale(10), pm, 3), frameOneReward(), cfg, sets, 2, out, 1, 1, st -> { }));
+            assertTrue(e.getMessage().contains("logitScale=1.0") && e.getMessage().contains("logitScale=10.0")
+                    && e.getMessage().contains("--logit-scale"), e.getMessage());
+            // the same configuration resumes
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 2, out, 1, 1, st -> { });
+        }
+    }
+
     @Test
     void learningRateScaleFollowsAHalfCosine() {
         GrpoConfig c = GrpoConfig.DEFAULT.withLrFloor(0.1);
