@@ -43,6 +43,10 @@ public final class GrpoCommand implements Callable<Integer> {
     int accumulate;
     @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
     double refKl;
+    @Option(names = "--logit-scale", paramLabel = "S", description = "multiply the fresh policies' logits by S: the "
+            + "top-K is unchanged, the sampling distribution sharpens about S times faster (default: the loaded "
+            + "policy's, 1 for the shipped one; e.g. 10)")
+    Double logitScale;
     @Option(names = "--model", description = "model folder (default: data/tinydit)")
     Path model;
     @Option(names = "--out", defaultValue = "runs/grpo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -58,6 +62,10 @@ public final class GrpoCommand implements Callable<Integer> {
         }
         if (budget < 1) {
             throw new BadInputException("--budget must be at least 1 kept token, got " + budget);
+        }
+        if (logitScale != null && !(logitScale > 0 && logitScale <= 1000)) {
+            throw new BadInputException("--logit-scale must be in (0, 1000] (1: the network's logits as they are), got "
+                    + logitScale + "; e.g. --logit-scale 10");
         }
         host.check(model);
         Path prompts = host.prompts(this.prompts);
@@ -81,11 +89,13 @@ public final class GrpoCommand implements Callable<Integer> {
         StringBuilder rows = new StringBuilder(String.format("%-6s %-8s %10s %10s%n", "set", "switch", "before", "after"));
         try (InfLVG lvg = host.load(model); BenchCommand.Bar bar = BenchCommand.bar("grpo", total)) {
             ProgressBar pb = bar.pb();
+            var fresh = lvg.policy().config().withBudget(budget);
+            fresh = logitScale != null ? fresh.withLogitScale(logitScale) : fresh;
             for (int k = set; k < set + count; k++) {
                 Eps eps = sets.get(k);
                 Path dir = count == 1 ? out : out.resolve("set-" + k);
                 PolicyTraining.TestTimeResult r = PolicyTraining.testTime(lvg,
-                        lvg.policy().config().withBudget(budget), eps, lvg.reward(), cfg, steps,
+                        fresh, eps, lvg.reward(), cfg, steps,
                         seed, dir, st -> {
                             pb.step();
                             pb.setExtraMessage(String.format("scene %d reward %.3f", st.scene(), st.meanReward()));

@@ -68,6 +68,9 @@ class MainTest {
             assertTrue(badScale.err().contains("--logit-scale must be in (0, 1000]") && badScale.err().contains("e.g."),
                     badScale.err());
         }
+        Run badGrpoScale = run("grpo", "--logit-scale", "0");
+        assertEquals(2, badGrpoScale.code());
+        assertTrue(badGrpoScale.err().contains("--logit-scale must be in (0, 1000]"), badGrpoScale.err());
         Run badFloor = run("train", "policy", "--lr-floor", "1.5");
         assertEquals(2, badFloor.code());
         assertTrue(badFloor.err().contains("--lr-floor must be in (0, 1]"), badFloor.err());
