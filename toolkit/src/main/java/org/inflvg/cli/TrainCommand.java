@@ -37,8 +37,12 @@ public final class TrainCommand implements Runnable {
         int budget;
         @Option(names = "--lr", defaultValue = "1e-4", description = "learning rate (default ${DEFAULT-VALUE})")
         double lr;
-        @Option(names = "--seed", defaultValue = "0")
+        @Option(names = "--seed", defaultValue = "0", description = "seed of the prompt sets, the draws and (unless "
+                + "--init-seed) the policy's initial weights (default ${DEFAULT-VALUE})")
         long seed;
+        @Option(names = "--init-seed", paramLabel = "N", description = "seed of the policy's initial weights alone "
+                + "(default: --seed); with it, two runs can share their data and draws and differ in the start only")
+        Long initSeed;
         @Option(names = "--accumulate", defaultValue = "1", description = "groups per optimiser step (gradient accumulation; default ${DEFAULT-VALUE})")
         int accumulate;
         @Option(names = "--ref-kl", defaultValue = "0", description = "weight of the KL to the policy as it started (default ${DEFAULT-VALUE}: off)")
@@ -112,7 +116,7 @@ public final class TrainCommand implements Runnable {
                  BenchCommand.Bar bar = BenchCommand.bar("train policy", steps)) {
                 ProgressBar pb = bar.pb();
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
-                        .withTextPrior(textPrior).withLogitScale(logitScale), seed);
+                        .withTextPrior(textPrior).withLogitScale(logitScale), initSeed != null ? initSeed : seed);
                 var validation = validateEvery == 0 ? null : new org.inflvg.grpo.PolicyTraining.Validation(
                         org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.VAL, validateSets, 2, 0),
                         new long[] {0}, validateEvery, vk, lvg.reward());

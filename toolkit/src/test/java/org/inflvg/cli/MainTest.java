@@ -152,6 +152,44 @@ class MainTest {
         assertEquals(4 * 2 + 1, Files.readAllLines(dir.resolve("merged/results.csv")).size());
     }
 
+    /**
+     * --init-seed changes the policy's start and nothing else: the first group's draws (an untrained policy is uniform)
+     * equal those of the run with the same --seed, and the weights after the update differ.
+     */
+    @Test
+    void initSeedChangesTheStartOnly(@TempDir Path dir) throws Exception {
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        String[] common = {"train", "policy", "--model", dir.resolve("model").toString(), "--steps", "1", "--sets", "1",
+            "--group", "2", "--budget", "16", "--validate-every", "0", "--seed", "0"};
+        for (String[] extra : new String[][] {{"--out", dir.resolve("plain").toString()},
+            {"--init-seed", "7", "--out", dir.resolve("init7").toString()}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.Arrays.stream(extra))
+                    .toArray(String[]::new);
+            Run r = run(args);
+            assertEquals(0, r.code(), r.err());
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.function.Function<String, String> chosen = name -> {
+            try {
+                return Files.readAllLines(dir.resolve(name).resolve("grpo-log.jsonl")).stream()
+                        .map(l -> {
+                            try {
+                                return json.readTree(l);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        })
+                        .filter(n -> n.path("kind").asText().equals("member")).map(n -> n.get("chosen").toString())
+                        .collect(java.util.stream.Collectors.joining(";"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertEquals(chosen.apply("plain"), chosen.apply("init7"), "same data and draws");
+        assertNotEquals(org.inflvg.model.Weights.sha256(dir.resolve("plain/policy.bin")),
+                org.inflvg.model.Weights.sha256(dir.resolve("init7/policy.bin")), "another start");
+    }
+
     @Test
     void replayAndAuditBadInputNamesTheOptionAndTheFix(@TempDir Path dir) throws Exception {
         String two = "A robot jumps on the beach | A robot walks left in the forest";
