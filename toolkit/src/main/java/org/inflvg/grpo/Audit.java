@@ -106,7 +106,7 @@ public final class Audit {
 
         /** ln(candidates) - entropy: 0 for a uniform draw; NaN when the log does not hold the candidate count. */
         public double belowUniform() {
-            return candidates > 0 ? Math.log(candidates) - entropy : Double.NaN;
+            return candidates > 0 ? Math.max(0, Math.log(candidates) - entropy) : Double.NaN;   // float error can pass ln M
         }
     }
 

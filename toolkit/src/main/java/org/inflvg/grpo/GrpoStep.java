@@ -26,7 +26,7 @@ public record GrpoStep(long step, int scene, String prompt, List<Member> members
      * nearly random selections while it is evaluated on its top-K.
      */
     public double entropyBelowUniform() {
-        return candidates > 0 ? Math.log(candidates) - entropy : Double.NaN;
+        return candidates > 0 ? Math.max(0, Math.log(candidates) - entropy) : Double.NaN;   // float error can pass ln M
     }
 
     /**
