@@ -257,8 +257,7 @@ class GrpoTrainerTest {
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
              Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
             story.next();
-            var req = new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat spins in space",
-                    "A cat", 1, 0);
+            var req = switchRequest(lvg, story);
             int[] text = sorted(Selectors.textSimilarity(k).select(req).kept());
             PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
             ContextPolicy prior = new ContextPolicy(pc.withTextPrior(4), pm, 3);
@@ -305,15 +304,18 @@ class GrpoTrainerTest {
         try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
              Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
             story.next();
-            var req = new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat spins in space",
-                    "A cat", 1, 0);
+            var req = switchRequest(lvg, story);
             PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
             ContextPolicy plain = new ContextPolicy(pc, pm, 3);
             ContextPolicy scaled = new ContextPolicy(pc.withLogitScale(10), pm, 3);
-            // a last layer that is not zero, the same in both, so that the logits differ between tokens
-            NDArray head = pm.randomNormal(0, 1, plain.weights().get("mlp2.w").getShape(), ai.djl.ndarray.types.DataType.FLOAT32);
-            plain.weights().get("mlp2.w").set(head.toFloatArray());
-            scaled.weights().get("mlp2.w").set(head.toFloatArray());
+            // a small last layer that is not zero, the same in both: logits that differ, a policy far from deterministic
+            Random r = new Random(5);
+            float[] head = new float[(int) plain.weights().get("mlp2.w").size()];
+            for (int i = 0; i < head.length; i++) {
+                head[i] = (float) (0.05 * r.nextGaussian());
+            }
+            plain.weights().get("mlp2.w").set(head);
+            scaled.weights().get("mlp2.w").set(head);
             int[] cand = plain.candidatesAndAnchors(req)[0];
             try (NDManager m = pm.newSubManager()) {
                 float[] a = plain.logits(plain.inputs(req, cand, m)).toFloatArray();
@@ -323,7 +325,8 @@ class GrpoTrainerTest {
                     assertEquals(10 * a[i], b[i], 1e-4 * Math.max(1, Math.abs(b[i])), "token " + i);
                     spread = Math.max(spread, Math.abs(a[i] - a[0]));
                 }
-                assertTrue(spread > 0.1, "the test needs logits that differ: " + spread);
+                assertTrue(spread > 0.1 && PlackettLuce.entropy(a) > 0.5 * Math.log(a.length),
+                        "the test needs logits that differ and a spread-out policy at scale 1: " + spread);
                 assertTrue(PlackettLuce.entropy(b) < PlackettLuce.entropy(a) - 0.1,
                         "a larger scale must sharpen the distribution");
             }
@@ -355,8 +358,7 @@ class GrpoTrainerTest {
             for (int v = 0; v < 2; v++) {
                 ContextPolicy policy = new ContextPolicy(PolicyConfig.forModel(CFG).withBudget(tpf)
                         .withLogitScale(scales[v]), pm, 3);
-                int m = policy.candidatesAndAnchors(new SelectionRequest(lvg.model(), story.cache(), story.cache().size(),
-                        "A cat spins in space", "A cat", 1, 0))[0].length;
+                int m = policy.candidatesAndAnchors(switchRequest(lvg, story))[0].length;
                 try (GrpoTrainer t = new GrpoTrainer(lvg.model(), policy, lastFrameReward(),
                         GrpoConfig.DEFAULT.withGroupSize(8).withRolloutChunks(1).withLearningRate(1e-3))) {
                     GrpoStep last = null;
@@ -369,6 +371,11 @@ class GrpoTrainerTest {
             assertTrue(deficit[1] > 5 * deficit[0] && deficit[1] > 0.01, "entropy below uniform after 6 updates: scale 1 "
                     + deficit[0] + ", scale 10 " + deficit[1]);
         }
+    }
+
+    /** The request at the switch into "A cat spins in space" after the story's first scene. */
+    private static SelectionRequest switchRequest(InfLVG lvg, Story story) {
+        return new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat spins in space", "A cat", 1, 0);
     }
 
     private static int[] sorted(int[] a) {
