@@ -112,11 +112,22 @@ public final class TrainCommand implements Runnable {
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
                     .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor);
-            try (org.inflvg.InfLVG lvg = host.load(model);
-                 BenchCommand.Bar bar = BenchCommand.bar("train policy", steps)) {
-                ProgressBar pb = bar.pb();
+            try (org.inflvg.InfLVG lvg = host.load(model)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
                         .withTextPrior(textPrior).withLogitScale(logitScale), initSeed != null ? initSeed : seed);
+                if (java.nio.file.Files.isRegularFile(out.resolve("state.json"))) {
+                    org.inflvg.grpo.PolicyTraining.checkSameConfig(out, policy.config());   // before any progress bar
+                }
+                trainPolicy(lvg, policy, out, eps, cfg, vk);
+            }
+            return 0;
+        }
+
+        private void trainPolicy(org.inflvg.InfLVG lvg, org.inflvg.policy.ContextPolicy policy, Path out,
+                                 java.util.List<org.inflvg.world.Eps> eps, org.inflvg.grpo.GrpoConfig cfg, int vk)
+                throws java.io.IOException {
+            try (BenchCommand.Bar bar = BenchCommand.bar("train policy", steps)) {
+                ProgressBar pb = bar.pb();
                 var validation = validateEvery == 0 ? null : new org.inflvg.grpo.PolicyTraining.Validation(
                         org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.VAL, validateSets, 2, 0),
                         new long[] {0}, validateEvery, vk, lvg.reward());
@@ -133,7 +144,6 @@ public final class TrainCommand implements Runnable {
                     System.out.println(summary);
                 }
             }
-            return 0;
         }
     }
 

@@ -286,7 +286,7 @@ public final class PolicyTraining {
      * A resume must continue the policy it finds: the configuration in {@code out/policy.json} (budget, text prior,
      * logit scale, sizes) must equal the one asked for, or the run would silently change what it trains.
      */
-    static void checkSameConfig(Path out, org.inflvg.policy.PolicyConfig asked) {
+    public static void checkSameConfig(Path out, org.inflvg.policy.PolicyConfig asked) {
         Path file = out.resolve("policy.json");
         if (!Files.isRegularFile(file)) {
             return;

@@ -188,6 +188,13 @@ class MainTest {
         assertEquals(chosen.apply("plain"), chosen.apply("init7"), "same data and draws");
         assertNotEquals(org.inflvg.model.Weights.sha256(dir.resolve("plain/policy.bin")),
                 org.inflvg.model.Weights.sha256(dir.resolve("init7/policy.bin")), "another start");
+        // resuming the first run with another logit scale is refused, naming the flag
+        String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of(
+                "--logit-scale", "10", "--out", dir.resolve("plain").toString())).toArray(String[]::new);
+        resume[java.util.Arrays.asList(resume).indexOf("--steps") + 1] = "2";
+        Run refused = run(resume);
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("cannot resume") && refused.err().contains("--logit-scale"), refused.err());
     }
 
     @Test
