@@ -609,6 +609,12 @@ public final class Audit {
                 ent.addSeries("log K (K = " + budget + ")", x, logK);
             }
             plots.add(save(ent, dir, "audit-entropy"));
+            if (updates.stream().allMatch(u -> u.candidates() > 0)) {
+                // the entropy swings with the number of candidates; its distance from the maximum does not
+                XYChart gap = chart("sampling: entropy below uniform", "ln candidates - entropy (nats)");
+                gap.addSeries("below uniform", x, updates.stream().mapToDouble(Update::belowUniform).toArray());
+                plots.add(save(gap, dir, "audit-uniform"));
+            }
             if (!Double.isNaN(meanOverlap())) {
                 XYChart ov = chart("overlap of the selections within a group", "mean pairwise Jaccard");
                 ov.addSeries("overlap", x, updates.stream().mapToDouble(u -> Double.isNaN(u.overlap()) ? 0 : u.overlap())

@@ -1,6 +1,7 @@
 package org.inflvg.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,7 +151,7 @@ class AuditTest {
 
     /** The summary says how far the samples were from a uniform draw, and says so in words when they stayed near it. */
     @Test
-    void samplesNearAUniformDrawAreNamed(@TempDir Path flat, @TempDir Path sharp, @TempDir Path old) {
+    void samplesNearAUniformDrawAreNamed(@TempDir Path flat, @TempDir Path sharp, @TempDir Path old) throws Exception {
         Behaviour nearUniform = new Behaviour() {
             public Map<String, Double> rewards(int u, int m, Random r) {
                 return HEALTHY.rewards(u, m, r);
@@ -175,6 +176,11 @@ class AuditTest {
             }
         };
         assertTrue(Audit.of(write(old, 40, unlogged)).summary().contains("not in this log"));
+        // the gap has its own plot when the log holds the candidate count (the entropy itself swings with it)
+        Audit.of(flat).write(flat.resolve("report"));
+        assertTrue(Files.size(flat.resolve("report/audit-uniform.png")) > 1000);
+        Audit.of(old).write(old.resolve("report"));
+        assertFalse(Files.exists(old.resolve("report/audit-uniform.png")));
     }
 
     @Test
