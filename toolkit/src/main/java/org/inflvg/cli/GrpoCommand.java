@@ -63,9 +63,8 @@ public final class GrpoCommand implements Callable<Integer> {
         if (budget < 1) {
             throw new BadInputException("--budget must be at least 1 kept token, got " + budget);
         }
-        if (logitScale != null && !(logitScale > 0 && logitScale <= 1000)) {
-            throw new BadInputException("--logit-scale must be in (0, 1000] (1: the network's logits as they are), got "
-                    + logitScale + "; e.g. --logit-scale 10");
+        if (logitScale != null) {
+            TrainCommand.Policy.checkLogitScale(logitScale);
         }
         host.check(model);
         Path prompts = host.prompts(this.prompts);

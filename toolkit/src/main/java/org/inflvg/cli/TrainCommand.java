@@ -87,10 +87,7 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--text-prior must be 0 (off) or a starting weight in (0, 100], got "
                         + textPrior + "; e.g. --text-prior 1");
             }
-            if (!(logitScale > 0 && logitScale <= 1000)) {
-                throw new BadInputException("--logit-scale must be in (0, 1000] (1: the network's logits as they are), got "
-                        + logitScale + "; e.g. --logit-scale 10");
-            }
+            checkLogitScale(logitScale);
             if (!(lrFloor > 0 && lrFloor <= 1)) {
                 throw new BadInputException("--lr-floor must be in (0, 1] (1: constant learning rate), got " + lrFloor
                         + "; e.g. --lr-floor 0.1 ends at a tenth of --lr");
@@ -121,6 +118,14 @@ public final class TrainCommand implements Runnable {
                 trainPolicy(lvg, policy, out, eps, cfg, vk);
             }
             return 0;
+        }
+
+        /** --logit-scale of train policy and grpo: in (0, 1000]. */
+        static void checkLogitScale(double s) {
+            if (!(s > 0 && s <= 1000)) {
+                throw new BadInputException("--logit-scale must be in (0, 1000] (1: the network's logits as they are), "
+                        + "got " + s + "; e.g. --logit-scale 10");
+            }
         }
 
         private void trainPolicy(org.inflvg.InfLVG lvg, org.inflvg.policy.ContextPolicy policy, Path out,

@@ -106,7 +106,7 @@ public final class Audit {
 
         /** ln(candidates) - entropy: 0 for a uniform draw; NaN when the log does not hold the candidate count. */
         public double belowUniform() {
-            return candidates > 0 ? Math.max(0, Math.log(candidates) - entropy) : Double.NaN;   // float error can pass ln M
+            return GrpoStep.belowUniform(candidates, entropy);
         }
     }
 
@@ -279,6 +279,15 @@ public final class Audit {
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation, wildGradients);
     }
 
+    /** The validation row with the highest mean (the first of equals): the policy kept in best/. */
+    private static JsonNode best(List<JsonNode> validation) {
+        JsonNode best = validation.get(0);
+        for (JsonNode v : validation) {
+            best = v.path("mean").asDouble() > best.path("mean").asDouble() ? v : best;
+        }
+        return best;
+    }
+
     /** Mean pairwise Jaccard overlap |A n B| / |A u B| of a group's selections. */
     static double meanJaccard(List<int[]> sets) {
         double sum = 0;
@@ -374,10 +383,7 @@ public final class Audit {
             }
         }
         if (validation.size() >= 2) {
-            JsonNode last = validation.get(validation.size() - 1), best = validation.get(0);
-            for (JsonNode v : validation) {
-                best = v.path("mean").asDouble() > best.path("mean").asDouble() ? v : best;
-            }
+            JsonNode last = validation.get(validation.size() - 1), best = best(validation);
             double drop = best.path("mean").asDouble() - last.path("mean").asDouble();
             if (drop > PolicyTraining.LAST_BELOW_BEST) {
                 w.add(String.format(Locale.ROOT, "the run ended weaker than it was: the last validation (%.3f at update "
@@ -558,10 +564,7 @@ public final class Audit {
         sb.append(Double.isNaN(maxOff) ? "PPO ratio at the first epoch: not in this log\n"
                 : String.format(Locale.ROOT, "PPO ratio at the first epoch: within %.1e of 1%n", maxOff));
         if (!validation.isEmpty()) {
-            JsonNode first = validation.get(0), last = validation.get(validation.size() - 1), best = first;
-            for (JsonNode v : validation) {
-                best = v.path("mean").asDouble() > best.path("mean").asDouble() ? v : best;
-            }
+            JsonNode first = validation.get(0), last = validation.get(validation.size() - 1), best = best(validation);
             sb.append(String.format(Locale.ROOT, "validation (top-%d on %d sets, %d scores): %.3f at update %d, %.3f at "
                     + "update %d; best %.3f +- %.3f at update %d (kept in best/)%n", last.path("k").asInt(),
                     last.path("sets").asInt(), validation.size(), first.path("mean").asDouble(),

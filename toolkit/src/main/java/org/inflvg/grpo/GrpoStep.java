@@ -26,7 +26,12 @@ public record GrpoStep(long step, int scene, String prompt, List<Member> members
      * nearly random selections while it is evaluated on its top-K.
      */
     public double entropyBelowUniform() {
-        return candidates > 0 ? Math.max(0, Math.log(candidates) - entropy) : Double.NaN;   // float error can pass ln M
+        return belowUniform(candidates, entropy);
+    }
+
+    /** ln(candidates) - entropy, at least 0 (float error can put the entropy a hair above ln M); NaN for candidates <= 0. */
+    static double belowUniform(int candidates, double entropy) {
+        return candidates > 0 ? Math.max(0, Math.log(candidates) - entropy) : Double.NaN;
     }
 
     /**

@@ -293,7 +293,7 @@ public final class PolicyTraining {
         }
         org.inflvg.policy.PolicyConfig saved;
         try {
-            saved = JSON.treeToValue(JSON.readTree(file.toFile()).get("config"), org.inflvg.policy.PolicyConfig.class);
+            saved = org.inflvg.policy.PolicyConfig.fromJson(JSON.readTree(file.toFile()).get("config"));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot read " + file + " to resume: " + e.getMessage());
         }

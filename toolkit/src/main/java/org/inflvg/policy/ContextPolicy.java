@@ -174,8 +174,7 @@ public final class ContextPolicy implements AutoCloseable {
         }
         try {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfgFile.toFile());
-            PolicyConfig pc = new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(node.get("config"),
-                    PolicyConfig.class);
+            PolicyConfig pc = PolicyConfig.fromJson(node.get("config"));
             String sha = Weights.sha256(bin);
             if (!sha.equals(node.path("sha256").asText())) {
                 throw new IllegalArgumentException(bin + " does not match the checksum in " + cfgFile);

@@ -15,8 +15,8 @@ package org.inflvg.policy;
  *                    multiple, starting at w, of the {@code text:K} score (cosine between each cached key and the subject
  *                    text's key, standardised over the candidates) is added to the logits, so that an untrained policy
  *                    ranks as {@code text:K} does and GRPO starts from there; the larger w, the sharper that start
- * @param logitScale  a fixed multiple of the network's logits (1, also when absent in older files: the shipped
- *                    policy). The top-K is the same for any scale; what changes is the sampling distribution GRPO trains
+ * @param logitScale  a fixed multiple of the network's logits (1: the shipped policy; {@link #fromJson} gives 1 to
+ *                    files written before the scale existed). The top-K is the same for any scale; what changes is the sampling distribution GRPO trains
  *                    on. With AdamW, whose steps do not grow with the gradient, a scale s makes the logits, and so the
  *                    sampling distribution, move about s times faster. At scale 1 the shipped policy's samples stayed
  *                    within 0.005 nats of a uniform draw over its whole training (data/README.md)
@@ -37,9 +37,6 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
     }
 
     public PolicyConfig {
-        if (logitScale == 0) {
-            logitScale = 1;   // absent in files written before the scale existed
-        }
         if (!(logitScale > 0 && logitScale <= 1000)) {
             throw new IllegalArgumentException("logitScale must be in (0, 1000] (1: the network's logits as they are), got "
                     + logitScale);
@@ -60,6 +57,23 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
         if (budget < 1) {
             throw new IllegalArgumentException("budget K must be at least 1, got " + budget);
         }
+    }
+
+    /**
+     * The configuration as {@code policy.json} holds it under {@code "config"}; a file written before the logit scale
+     * existed (the shipped {@code data/policy}) gets scale 1.
+     */
+    public static PolicyConfig fromJson(com.fasterxml.jackson.databind.JsonNode config)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        if (config == null || !config.isObject()) {
+            throw new IllegalArgumentException("a policy configuration must be a JSON object (policy.json's \"config\"), "
+                    + "got " + config);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode n = config.deepCopy();
+        if (!n.has("logitScale")) {
+            n.put("logitScale", 1.0);
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(n, PolicyConfig.class);
     }
 
     /** The embedded default for TinyDiT: width 64, 2 blocks, layer 2 of 4, no anchors, K = 128 (anchor frames of a 32x32 story are mostly old background, which is what leaks). */

@@ -340,8 +340,9 @@ class GrpoTrainerTest {
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
             var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("policy.json").toFile());
             ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove("logitScale");
-            assertEquals(1, json.treeToValue(node.get("config"), PolicyConfig.class).logitScale());
+            assertEquals(1, PolicyConfig.fromJson(node.get("config")).logitScale());
             assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(-1));
+            assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(0), "0 is no scale, not 'absent'");
             assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(Double.NaN));
         }
     }
