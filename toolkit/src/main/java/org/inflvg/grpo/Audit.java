@@ -99,10 +99,14 @@ public final class Audit {
      * @param budget     tokens each member drew, K (-1 when the log does not say)
      * @param topK       reward of the policy's deterministic top-K after the update (NaN when not logged)
      * @param candidates tokens the policy chose from (-1 when the log does not say)
+     * @param probe      the tokens the policy's deterministic top-K chose on the run's fixed probe after the update
+     *                   (anchors left out, ascending; null when the log does not hold them: {@code grpo} runs and logs
+     *                   written before {@code probe_top_k})
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
-                         double gradNorm, double overlap, double ratio, int budget, double topK, int candidates) {
+                         double gradNorm, double overlap, double ratio, int budget, double topK, int candidates,
+                         int[] probe) {
 
         /** ln(candidates) - entropy: 0 for a uniform draw; NaN when the log does not hold the candidate count. */
         public double belowUniform() {
@@ -274,9 +278,53 @@ public final class Audit {
                     s.path("grad_norm").asDouble(Double.NaN), chosen.size() >= 2 ? meanJaccard(chosen) : Double.NaN,
                     s.path("ratio_first_epoch").asDouble(Double.NaN),
                     s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
-                    s.path("top_k_reward").asDouble(Double.NaN), s.path("candidates").asInt(-1)));
+                    s.path("top_k_reward").asDouble(Double.NaN), s.path("candidates").asInt(-1),
+                    s.has("probe_top_k") ? ints(s.get("probe_top_k")) : null));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation, wildGradients);
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] t = new int[array.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = array.get(i).asInt();
+        }
+        return t;
+    }
+
+    /** Share of the tokens of {@code before} that {@code after} no longer holds (0: same top-K, 1: all replaced). */
+    static double replaced(int[] before, int[] after) {
+        Set<Integer> now = new HashSet<>();
+        Arrays.stream(after).forEach(now::add);
+        return before.length == 0 ? 0 : Arrays.stream(before).filter(t -> !now.contains(t)).count()
+                / (double) before.length;
+    }
+
+    /**
+     * Per update, the share of the probe's top-K replaced since the previous update of the same policy (NaN for a
+     * policy's first update and where the log holds no probe): how fast the policy's decisions move on one input that
+     * stays the same. A collapse of the kind {@code best/} guards against shows as a burst here.
+     */
+    public double[] probeTurnover() {
+        double[] r = new double[updates.size()];
+        for (int i = 0; i < r.length; i++) {
+            Update u = updates.get(i), prev = i == 0 ? null : updates.get(i - 1);
+            r[i] = prev == null || u.probe() == null || prev.probe() == null || prev.segment() != u.segment()
+                    ? Double.NaN : replaced(prev.probe(), u.probe());
+        }
+        return r;
+    }
+
+    /** Per update, the share of the probe's top-K replaced since the policy's first logged update (NaN: no probe). */
+    public double[] probeDrift() {
+        double[] r = new double[updates.size()];
+        List<List<Update>> segs = segments();
+        for (int i = 0; i < r.length; i++) {
+            Update u = updates.get(i);
+            Update first = segs.get(u.segment()).get(0);
+            r[i] = u.probe() == null || first.probe() == null ? Double.NaN : replaced(first.probe(), u.probe());
+        }
+        return r;
     }
 
     /** The validation row with the highest mean (the first of equals): the policy kept in best/. */
@@ -479,7 +527,10 @@ public final class Audit {
         return updates.stream().mapToDouble(Update::overlap).filter(d -> !Double.isNaN(d)).average().orElse(Double.NaN);
     }
 
-    /** One row per update: step, set, scene, segment, reward, each component's mean and spread, entropy, overlap. */
+    /**
+     * One row per update: step, set, scene, segment, reward, each component's mean and spread, entropy, its distance
+     * from uniform, zero spread, overlap, and the share of the probe's top-K replaced since the previous update.
+     */
     public Table table() {
         Table t = Table.create("audit");
         t.addColumns(IntColumn.create("update", updates.stream().mapToInt(Update::index).toArray()),
@@ -496,7 +547,8 @@ public final class Audit {
         updates.forEach(u -> zero.append(u.zeroSpread()));
         t.addColumns(DoubleColumn.create("entropy", updates.stream().mapToDouble(Update::entropy).toArray()),
                 DoubleColumn.create("below uniform", updates.stream().mapToDouble(Update::belowUniform).toArray()), zero,
-                DoubleColumn.create("overlap", updates.stream().mapToDouble(Update::overlap).toArray()));
+                DoubleColumn.create("overlap", updates.stream().mapToDouble(Update::overlap).toArray()),
+                DoubleColumn.create("probe replaced", probeTurnover()));
         return t;
     }
 
@@ -504,6 +556,10 @@ public final class Audit {
         List<String> a = new ArrayList<>(components);
         a.addAll(diagnostics);
         return a;
+    }
+
+    private static double meanOf(double[] v, int from, int to) {
+        return Arrays.stream(v, from, to).filter(d -> !Double.isNaN(d)).average().orElse(Double.NaN);
     }
 
     /** The summary a person reads first: sizes, per-component first/last/spread, zero spread, entropy, overlap, warnings. */
@@ -571,6 +627,22 @@ public final class Audit {
                     first.path("step").asLong(), last.path("mean").asDouble(), last.path("step").asLong(),
                     best.path("mean").asDouble(), best.path("ci95").asDouble(), best.path("step").asLong()));
         }
+        double[] turn = probeTurnover();
+        if (Arrays.stream(turn).allMatch(Double::isNaN)) {
+            sb.append("top-K turnover on the fixed probe: not in this log (train policy logs probe_top_k; grpo runs and "
+                    + "older logs do not)\n");
+        } else {
+            int worst = 0;
+            for (int i = 0; i < turn.length; i++) {
+                worst = !Double.isNaN(turn[i]) && (Double.isNaN(turn[worst]) || turn[i] > turn[worst]) ? i : worst;
+            }
+            double[] drift = probeDrift();
+            sb.append(String.format(Locale.ROOT, "top-K turnover on the fixed probe (share of its tokens replaced since "
+                    + "the previous update): first %d updates %.3f, last %d %.3f, largest %.3f at update %d; replaced "
+                    + "since the start: %.3f at the end%n", head.size(), meanOf(turn, 0, head.size()), tail.size(),
+                    meanOf(turn, turn.length - tail.size(), turn.length), turn[worst], updates.get(worst).step(),
+                    drift[drift.length - 1]));
+        }
         double ov = meanOverlap();
         sb.append(Double.isNaN(ov) ? "overlap within groups: not in this log (members' chosen tokens are logged since "
                 + "issue 11)\n" : String.format(Locale.ROOT, "overlap within groups (mean pairwise Jaccard): %.2f%n", ov));
@@ -623,6 +695,15 @@ public final class Audit {
                 ov.addSeries("overlap", x, updates.stream().mapToDouble(u -> Double.isNaN(u.overlap()) ? 0 : u.overlap())
                         .toArray());
                 plots.add(save(ov, dir, "audit-overlap"));
+            }
+            double[] turn = probeTurnover();
+            if (!Arrays.stream(turn).allMatch(Double::isNaN)) {
+                XYChart pr = chart("the policy's top-K on a fixed probe", "share of its tokens replaced");
+                pr.addSeries("since the previous update", x, Arrays.stream(turn).map(d -> Double.isNaN(d) ? 0 : d)
+                        .toArray());
+                pr.addSeries("since the first update", x, Arrays.stream(probeDrift()).map(d -> Double.isNaN(d) ? 0 : d)
+                        .toArray());
+                plots.add(save(pr, dir, "audit-probe"));
             }
             if (!validation.isEmpty()) { // x: the update after which the policy was scored (resumes included)
                 JsonNode last = validation.get(validation.size() - 1);

@@ -196,9 +196,7 @@ public final class GrpoTrainer implements AutoCloseable {
         int s = story.scenes().size();
         ModelConfig mc = model.config();
         String prompt = story.eps().scenes().get(s);
-        SelectionRequest req = new SelectionRequest(model, story.cache(), story.cache().size(), prompt,
-                SelectionRequest.subjectOf(prompt), s, story.seedValue());
-        Selection sel = new org.inflvg.policy.PolicySelector(policy, policy.config().budget(), false).select(req);
+        Selection sel = topK(story);
         int[][] keep = {sel.keptTokens()};
         float[][] tokens = ChunkGenerator.rollout(model, story.cache(), keep, model.tokenize(prompt), s * mc.sceneFrames(),
                 cfg.rolloutChunks(), story.noiseSeedOf(s));
@@ -206,6 +204,18 @@ public final class GrpoTrainer implements AutoCloseable {
         Group g = new Group(prompt, story.eps().scenes().get(s - 1), story.video(), story.identity(), List.of(sel),
                 List.of(clip));
         return reward.score(g).get(0);
+    }
+
+    /**
+     * The policy's deterministic top-K selection for the story's next transition, as {@link #evaluate} scores it and
+     * as the policy is used after training; no rollout.
+     */
+    public Selection topK(Story story) {
+        int s = story.scenes().size();
+        String prompt = story.eps().scenes().get(s);
+        SelectionRequest req = new SelectionRequest(model, story.cache(), story.cache().size(), prompt,
+                SelectionRequest.subjectOf(prompt), s, story.seedValue());
+        return new org.inflvg.policy.PolicySelector(policy, policy.config().budget(), false).select(req);
     }
 
     /** Saves the optimiser's moments and step count beside a policy checkpoint. */

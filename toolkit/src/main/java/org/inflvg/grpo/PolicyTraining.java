@@ -106,7 +106,7 @@ public final class PolicyTraining {
         GrpoStep last = null;
         long start = 0;
         Path state = out.resolve("state.json");
-        try (GrpoTrainer t = lvg.grpo(policy, cfg, reward)) {
+        try (GrpoTrainer t = lvg.grpo(policy, cfg, reward); Story probe = probe(lvg, sets.get(0))) {
             if (Files.isRegularFile(state)) {
                 start = JSON.readTree(state.toFile()).get("step").asLong();
                 checkSameConfig(out, policy.config());
@@ -134,7 +134,7 @@ public final class PolicyTraining {
                     last = t.step(story);
                     topK = t.evaluate(story).total();
                 }
-                log(out.resolve("grpo-log.jsonl"), last, e.index(), topK);
+                log(out.resolve("grpo-log.jsonl"), last, e.index(), topK, chosenBy(t.topK(probe)));
                 progress.accept(last);
                 if ((i + 1) % checkpointEvery == 0 || i + 1 == steps) {
                     checkpoint(policy, t, out, i + 1);
@@ -147,6 +147,35 @@ public final class PolicyTraining {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** Seed of the probe story whose top-K every update of an amortised run logs ({@code probe_top_k}). */
+    public static final long PROBE_SEED = 977;
+
+    /**
+     * The fixed probe of an amortised run: the first training set's first scene, generated once (seed {@link
+     * #PROBE_SEED}, full context, so the same in every run and at a resume), before its first switch. After each
+     * update the policy's deterministic top-K on it is logged: how much of it changes from one update to the next
+     * shows how fast the policy's decisions move, on one input that stays the same, which the training transitions
+     * (a different one each update) cannot show.
+     */
+    static Story probe(InfLVG lvg, Eps first) {
+        Story probe = lvg.story(new Eps(first.index(), first.scenes().subList(0, 2), first.identity(), first.split()))
+                .seed(PROBE_SEED).selector(org.inflvg.select.Selectors.full());
+        try {
+            probe.next();
+            return probe;
+        } catch (RuntimeException ex) {
+            probe.close();
+            throw ex;
+        }
+    }
+
+    /** The tokens a selection chose, anchors (kept by rule) left out; ascending. */
+    static int[] chosenBy(org.inflvg.select.Selection sel) {
+        int[] anchors = sel.anchors();
+        return java.util.Arrays.stream(sel.keptTokens()).filter(k -> java.util.Arrays.binarySearch(anchors, k) < 0)
+                .toArray();
     }
 
     /** How far below the best validation score the last one may fall before the summary advises {@code best/}. */
@@ -339,8 +368,16 @@ public final class PolicyTraining {
         log(file, st, set, Double.NaN);
     }
 
-    /** Appends an update's rows; {@code topK} is the reward of the policy's deterministic top-K after the update. */
+    /** Appends an update's rows without a probe top-K; see {@link #log(Path, GrpoStep, int, double, int[])}. */
     static void log(Path file, GrpoStep st, int set, double topK) {
+        log(file, st, set, topK, null);
+    }
+
+    /**
+     * Appends an update's rows; {@code topK} is the reward of the policy's deterministic top-K after the update, {@code
+     * probeTopK} (null: none) the tokens that top-K chooses on the run's fixed {@link #probe}.
+     */
+    static void log(Path file, GrpoStep st, int set, double topK, int[] probeTopK) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Map<String, Object> scalars = new LinkedHashMap<>();
@@ -365,6 +402,9 @@ public final class PolicyTraining {
             scalars.put("ratio_first_epoch", st.samplerRatio());
             if (!Double.isNaN(topK)) {
                 scalars.put("top_k_reward", topK);
+            }
+            if (probeTopK != null) {
+                scalars.put("probe_top_k", probeTopK);
             }
             scalars.put("budget", st.members().get(0).chosen() == null ? -1 : st.members().get(0).chosen().length);
             scalars.put("zero_spread", st.zeroSpread());

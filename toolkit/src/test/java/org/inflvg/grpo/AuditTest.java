@@ -55,6 +55,11 @@ class AuditTest {
         default double topK(int update) {
             return Double.NaN;
         }
+
+        /** The top-K on the run's fixed probe after the update (null: not logged). */
+        default int[] probe(int update) {
+            return null;
+        }
     }
 
     /** Noisy components with a mild common improvement: what a working run looks like. */
@@ -84,7 +89,7 @@ class AuditTest {
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
                     b.gradNorm(u), b.entropy(u, updates), 100, 20, 5, b.ratio(u), b.candidates());
-            PolicyTraining.log(file, st, u % 5, b.topK(u));
+            PolicyTraining.log(file, st, u % 5, b.topK(u), b.probe(u));
         }
         return dir;
     }
@@ -181,6 +186,41 @@ class AuditTest {
         assertTrue(Files.size(flat.resolve("report/audit-uniform.png")) > 1000);
         Audit.of(old).write(old.resolve("report"));
         assertFalse(Files.exists(old.resolve("report/audit-uniform.png")));
+    }
+
+    /**
+     * The probe's top-K: the share replaced since the previous update and since the first, the largest turn named with
+     * its update in the summary, a plot and a table column; a log without it says so.
+     */
+    @Test
+    void theProbeTurnoverIsMeasuredAndItsLargestTurnNamed(@TempDir Path dir, @TempDir Path old) throws Exception {
+        Behaviour turning = new Behaviour() {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public int[] probe(int u) { // 20 tokens; one replaced per update until update 30, then 10 at once
+                int shift = u < 30 ? u : u + 9;
+                return java.util.stream.IntStream.range(shift, shift + 20).toArray();
+            }
+        };
+        Audit a = Audit.of(write(dir, 40, turning));
+        double[] turn = a.probeTurnover(), drift = a.probeDrift();
+        assertTrue(Double.isNaN(turn[0]));
+        assertEquals(0.05, turn[5], 1e-12);
+        assertEquals(0.5, turn[30], 1e-12);
+        assertEquals(0.25, drift[5], 1e-12);
+        assertEquals(1.0, drift[39], 1e-12, "every token of the first top-K replaced by the end");
+        String s = a.summary();
+        assertTrue(s.contains("first 4 updates 0.050, last 4 0.050, largest 0.500 at update 31; replaced since the "
+                + "start: 1.000 at the end"), s);
+        assertEquals(0.5, a.table().doubleColumn("probe replaced").get(30), 1e-12);
+        a.write(dir.resolve("report"));
+        assertTrue(Files.size(dir.resolve("report/audit-probe.png")) > 1000);
+        Audit without = Audit.of(write(old, 40, HEALTHY));
+        assertTrue(without.summary().contains("top-K turnover on the fixed probe: not in this log"), without.summary());
+        without.write(old.resolve("report"));
+        assertFalse(Files.exists(old.resolve("report/audit-probe.png")));
     }
 
     @Test

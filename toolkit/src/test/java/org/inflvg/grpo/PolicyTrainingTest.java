@@ -1,5 +1,6 @@
 package org.inflvg.grpo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -208,7 +209,54 @@ class PolicyTrainingTest {
         assertEquals(null, PolicyTraining.validationSummary(none), "no best/: no summary");
     }
 
-    /** The half-cosine multiple: 1 first, the floor last, their mean half-way; constant when the floor is 1. */
+    /**
+     * Every update logs the policy's top-K on the run's fixed probe: K tokens, anchors left out; the last row equals the
+     * top-K the saved policy chooses on a probe rebuilt from scratch (the probe is deterministic, also at a resume);
+     * the audit's turnover is the share of one row's tokens missing from the next.
+     */
+    @Test
+    void theProbeTopKFollowsThePolicyOnAFixedInput(@TempDir Path learning) throws Exception {
+        int tpf = TestModels.SMALL.tokensPerFrame();
+        List<Eps> sets = EpsGenerator.generate(Split.TRAIN, 2, 2, 0);
+        GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(4).withRolloutChunks(1).withLearningRate(3e-2);
+        PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(tpf);
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager()) {
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 3, learning, 3, 1,
+                    null, st -> { });
+            PolicyTraining.amortised(lvg, new ContextPolicy(pc, pm, 3), frameOneReward(), cfg, sets, 6, learning, 3, 1,
+                    null, st -> { }); // resumed: the probe is rebuilt
+            List<int[]> probes = new ArrayList<>();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(learning.resolve("grpo-log.jsonl"))) {
+                JsonNode row = json.readTree(line);
+                if (row.get("kind").asText().equals("scalars")) {
+                    int[] p = new int[row.get("probe_top_k").size()];
+                    for (int i = 0; i < p.length; i++) {
+                        p[i] = row.get("probe_top_k").get(i).asInt();
+                    }
+                    probes.add(p);
+                }
+            }
+            assertEquals(6, probes.size());
+            for (int[] p : probes) {
+                assertEquals(tpf, p.length, "K tokens chosen, anchors left out");
+            }
+            try (ContextPolicy saved = ContextPolicy.load(learning, pm); Story probe = PolicyTraining.probe(lvg, sets.get(0));
+                 GrpoTrainer t = lvg.grpo(saved, cfg, frameOneReward())) {
+                assertArrayEquals(probes.get(5), PolicyTraining.chosenBy(t.topK(probe)),
+                        "the last row is the saved policy's top-K on the probe");
+            }
+            Audit moved = Audit.of(learning);
+            assertTrue(Double.isNaN(moved.probeTurnover()[0]) && !Double.isNaN(moved.probeTurnover()[3]),
+                    "the first update has no previous one; the resume's first update has");
+            for (int u = 1; u < 6; u++) {
+                assertEquals(Audit.replaced(probes.get(u - 1), probes.get(u)), moved.probeTurnover()[u], 1e-12);
+            }
+            assertTrue(moved.probeDrift()[5] > 0, "six updates at 3e-2 change the top-K on the probe");
+            assertTrue(moved.summary().contains("top-K turnover on the fixed probe"), moved.summary());
+        }
+    }
+
     /** A resume with another policy configuration (here the logit scale) is refused, naming both and the flags. */
     @Test
     void aResumeWithAnotherPolicyConfigurationIsRefused(@TempDir Path out) {
@@ -227,6 +275,7 @@ class PolicyTrainingTest {
         }
     }
 
+    /** The half-cosine multiple: 1 first, the floor last, their mean half-way; constant when the floor is 1. */
     @Test
     void learningRateScaleFollowsAHalfCosine() {
         GrpoConfig c = GrpoConfig.DEFAULT.withLrFloor(0.1);
