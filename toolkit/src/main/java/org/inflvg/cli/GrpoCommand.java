@@ -47,6 +47,9 @@ public final class GrpoCommand implements Callable<Integer> {
             + "top-K is unchanged, the sampling distribution sharpens about S times faster (default: the loaded "
             + "policy's, 1 for the shipped one; e.g. 10)")
     Double logitScale;
+    @Option(names = "--clip-grad", paramLabel = "N", defaultValue = "10", description = "clip each update's gradient "
+            + "to global norm N (default ${DEFAULT-VALUE})")
+    double clipGrad;
     @Option(names = "--model", description = "model folder (default: data/tinydit)")
     Path model;
     @Option(names = "--out", defaultValue = "runs/grpo", description = "output folder (default ${DEFAULT-VALUE})")
@@ -66,6 +69,7 @@ public final class GrpoCommand implements Callable<Integer> {
         if (logitScale != null) {
             TrainCommand.Policy.checkLogitScale(logitScale);
         }
+        TrainCommand.Policy.checkClipGrad(clipGrad);
         host.check(model);
         Path prompts = host.prompts(this.prompts);
         int group = host.group(this.group);
@@ -79,7 +83,7 @@ public final class GrpoCommand implements Callable<Integer> {
                     + set + " and " + count);
         }
         GrpoConfig cfg = GrpoConfig.DEFAULT.withGroupSize(group).withLearningRate(lr).withSeed(seed)
-                .withAccumulation(accumulate).withReferenceKl(refKl);
+                .withAccumulation(accumulate).withReferenceKl(refKl).withClipGrad(clipGrad);
         long total = 0;
         for (int i = set; i < set + count; i++) {
             total += (long) steps * (sets.get(i).size() - 1);

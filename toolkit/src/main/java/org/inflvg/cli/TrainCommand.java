@@ -60,6 +60,10 @@ public final class TrainCommand implements Runnable {
                 + "logits by S: the top-K is unchanged, the sampling distribution GRPO trains on sharpens about S times "
                 + "faster (default ${DEFAULT-VALUE}, the shipped policy; e.g. 10)")
         double logitScale;
+        @Option(names = "--clip-grad", paramLabel = "N", defaultValue = "10", description = "clip each update's "
+                + "gradient to global norm N (default ${DEFAULT-VALUE}, the official value and the shipped policy's; the "
+                + "log's grad_norm is the norm before the clip)")
+        double clipGrad;
         @Option(names = "--lr-floor", paramLabel = "F", defaultValue = "1", description = "decay the learning rate "
                 + "along a half cosine from --lr at the first update to F x --lr at the last (default ${DEFAULT-VALUE}: "
                 + "constant, as the shipped policy was trained; e.g. 0.1)")
@@ -88,6 +92,7 @@ public final class TrainCommand implements Runnable {
                         + textPrior + "; e.g. --text-prior 1");
             }
             checkLogitScale(logitScale);
+            checkClipGrad(clipGrad);
             if (!(lrFloor > 0 && lrFloor <= 1)) {
                 throw new BadInputException("--lr-floor must be in (0, 1] (1: constant learning rate), got " + lrFloor
                         + "; e.g. --lr-floor 0.1 ends at a tenth of --lr");
@@ -108,7 +113,7 @@ public final class TrainCommand implements Runnable {
             Path out = this.out != null ? this.out : host.host() != null ? host.host().policyDir() : Path.of("data/policy");
             var eps = org.inflvg.world.EpsGenerator.generate(org.inflvg.world.Split.TRAIN, sets, history + 1, seed);
             var cfg = org.inflvg.grpo.GrpoConfig.DEFAULT.withGroupSize(host.group(group)).withLearningRate(lr).withSeed(seed)
-                    .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor);
+                    .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor).withClipGrad(clipGrad);
             try (org.inflvg.InfLVG lvg = host.load(model)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
                         .withTextPrior(textPrior).withLogitScale(logitScale), initSeed != null ? initSeed : seed);
@@ -125,6 +130,15 @@ public final class TrainCommand implements Runnable {
             if (!(s > 0 && s <= 1000)) {
                 throw new BadInputException("--logit-scale must be in (0, 1000] (1: the network's logits as they are), "
                         + "got " + s + "; e.g. --logit-scale 10");
+            }
+        }
+
+        /** --clip-grad of train policy and grpo: in (0, {@link org.inflvg.grpo.GrpoConfig#MAX_CLIP_GRAD}]. */
+        static void checkClipGrad(double c) {
+            if (!(c > 0 && c <= org.inflvg.grpo.GrpoConfig.MAX_CLIP_GRAD)) {
+                throw new BadInputException("--clip-grad must be in (0, " + (long) org.inflvg.grpo.GrpoConfig.MAX_CLIP_GRAD
+                        + "] (the largest gradient norm an update keeps), got " + c + "; e.g. --clip-grad 10 (the "
+                        + "default), or --clip-grad 100 with --logit-scale 10");
             }
         }
 

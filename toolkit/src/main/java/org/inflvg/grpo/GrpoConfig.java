@@ -59,6 +59,10 @@ public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, 
         if (!(refKlCoef >= 0) || !(klCoef >= 0)) {
             throw new IllegalArgumentException("KL weights must be >= 0, got klCoef " + klCoef + ", refKlCoef " + refKlCoef);
         }
+        if (!(clipGrad > 0 && clipGrad <= MAX_CLIP_GRAD)) {
+            throw new IllegalArgumentException("clipGrad must be in (0, " + MAX_CLIP_GRAD + "] (the largest gradient "
+                    + "norm an update keeps), got " + clipGrad);
+        }
         if (!(lrFloor > 0 && lrFloor <= 1)) {
             throw new IllegalArgumentException("lrFloor must be in (0, 1] (1: constant learning rate), got " + lrFloor);
         }
@@ -98,6 +102,14 @@ public record GrpoConfig(int groupSize, int rolloutChunks, double learningRate, 
 
     public GrpoConfig withEpochs(int e) {
         return new GrpoConfig(groupSize, rolloutChunks, learningRate, clipGrad, e, clipEps, klCoef,
+                seed, accumulate, refKlCoef, lrFloor);
+    }
+
+    /** Largest {@link #clipGrad} accepted; a clip this high does not bind in practice. */
+    public static final double MAX_CLIP_GRAD = 1e6;
+
+    public GrpoConfig withClipGrad(double clip) {
+        return new GrpoConfig(groupSize, rolloutChunks, learningRate, clip, epochs, clipEps, klCoef,
                 seed, accumulate, refKlCoef, lrFloor);
     }
 

@@ -287,6 +287,10 @@ class PolicyTrainingTest {
         }
         assertEquals(1.0, GrpoConfig.DEFAULT.learningRateScale(300, 401), 0.0);
         assertThrows(IllegalArgumentException.class, () -> GrpoConfig.DEFAULT.withLrFloor(0));
+        assertEquals(3, GrpoConfig.DEFAULT.withClipGrad(3).clipGrad());
+        for (double clip : new double[] {0, -1, Double.NaN, 2e6}) {
+            assertThrows(IllegalArgumentException.class, () -> GrpoConfig.DEFAULT.withClipGrad(clip), "clip " + clip);
+        }
         assertThrows(IllegalArgumentException.class, () -> GrpoConfig.DEFAULT.withLrFloor(1.5));
     }
 
