@@ -657,9 +657,8 @@ public final class Audit {
     }
 
     /**
-     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy, overlap and validation when logged) into
-     * {@code dir};
-     * returns the path of {@code audit.md}.
+     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy; the distance from uniform, overlap, probe
+     * turnover and validation when logged) into {@code dir}; returns the path of {@code audit.md}.
      */
     public Path write(Path dir) {
         try {
