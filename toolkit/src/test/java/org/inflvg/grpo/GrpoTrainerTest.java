@@ -266,6 +266,11 @@ class GrpoTrainerTest {
                     "with the prior and a zero last layer the policy's top-K is text:K's");
             assertNotEquals(Arrays.toString(text), Arrays.toString(sorted(new PolicySelector(plain, k, false)
                     .select(req).kept())), "without it an untrained policy is uniform, not text:K");
+            int[][] ca = plain.candidatesAndAnchors(req);
+            int[] firstK = java.util.stream.IntStream.concat(Arrays.stream(ca[1]), Arrays.stream(ca[0], 0, k)).sorted()
+                    .toArray();
+            assertArrayEquals(firstK, sorted(new PolicySelector(plain, k, false).select(req).kept()),
+                    "untrained, all logits are 0: the top-K is the first K candidates by index (the oldest tokens)");
             prior.save(saved);
             try (ContextPolicy back = ContextPolicy.load(saved, pm)) {
                 assertEquals(4, back.config().textPrior());
