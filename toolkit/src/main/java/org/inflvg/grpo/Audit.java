@@ -50,11 +50,7 @@ import tech.tablesaw.api.Table;
  *   <li><b>wild gradients</b>: an update's gradient norm before clipping was NaN, infinite or above
  *       {@value #GRAD_NORM_WILD};</li>
  *   <li><b>ended weaker</b>: the last of the log's validation scores is more than
- *       {@value PolicyTraining#LAST_BELOW_BEST} below the best one;</li>
- *   <li><b>churning at the end</b>: over the last tenth of the last policy's updates (at least
- *       {@value #CHURN_MIN_UPDATES} updates in all), the top-K on the run's fixed probe replaced on average at least
- *       {@value #CHURN_FLOOR} of its tokens per update and more than {@value #CHURN_RISE} times as many as over the
- *       updates before (its first tenth left out).</li>
+ *       {@value PolicyTraining#LAST_BELOW_BEST} below the best one.</li>
  * </ul>
  *
  * <p>Which components make the total: the {@code weights} of the log's {@code run} row (written since issue 11). Older
@@ -77,12 +73,6 @@ public final class Audit {
     public static final double TREND_MIN_CHANGE = 0.02;
     /** Updates a segment needs before trends are tested. */
     public static final int TREND_MIN_UPDATES = 6;
-    /** Updates a policy needs before the audit judges its probe turnover at the end. */
-    public static final int CHURN_MIN_UPDATES = 40;
-    /** Mean probe turnover over the last tenth of updates at least this (share of the top-K per update) ... */
-    public static final double CHURN_FLOOR = 0.02;
-    /** ... and above this multiple of the turnover before: the decisions were churning at the end. */
-    public static final double CHURN_RISE = 2.0;
     /** Mean overlap of a group's selections at or above this: the rollouts hardly differ. */
     public static final double OVERLAP_HIGH = 0.95;
 
@@ -337,23 +327,6 @@ public final class Audit {
         return r;
     }
 
-    /**
-     * The last policy's probe turnover at the end of its run: {mean over its last tenth of updates (at least 5), mean
-     * over the rest after its first tenth (the first updates break the untrained policy's ties), updates in the last
-     * tenth}; null when the log holds no probe or the policy has fewer than {@value #CHURN_MIN_UPDATES} updates.
-     */
-    double[] endChurn() {
-        List<List<Update>> segs = segments();
-        List<Update> seg = segs.get(segs.size() - 1);
-        if (seg.size() < CHURN_MIN_UPDATES || seg.get(0).probe() == null) {
-            return null;
-        }
-        double[] turn = probeTurnover();
-        int from = seg.get(0).index(), n = seg.size(), tail = Math.max(5, n / 10);
-        double end = meanOf(turn, from + n - tail, from + n), before = meanOf(turn, from + n / 10, from + n - tail);
-        return Double.isNaN(end) || Double.isNaN(before) ? null : new double[] {end, before, tail};
-    }
-
     /** The validation row with the highest mean (the first of equals): the policy kept in best/. */
     private static JsonNode best(List<JsonNode> validation) {
         JsonNode best = validation.get(0);
@@ -477,14 +450,6 @@ public final class Audit {
                     wildGradients.size() == 1 ? "" : "s",
                     wildGradients.stream().limit(8).map(String::valueOf)
                             .collect(java.util.stream.Collectors.joining(", ")) + (wildGradients.size() > 8 ? ", ..." : "")));
-        }
-        double[] churn = endChurn();
-        if (churn != null && churn[0] >= CHURN_FLOOR && churn[0] > CHURN_RISE * churn[1]) {
-            w.add(String.format(Locale.ROOT, "the policy's decisions were churning when the run stopped: on the fixed "
-                    + "probe its top-K replaced %.3f of its tokens per update over the last %d updates against %.3f "
-                    + "before (%.1fx). In the runs measured (data/README.md) a run that ends weak looks like this: its "
-                    + "sampling drifts back toward uniform and the top-K loses its order. Check validation and use "
-                    + "best/.", churn[0], (int) churn[2], churn[1], churn[0] / churn[1]));
         }
         double ov = meanOverlap();
         if (ov >= OVERLAP_HIGH) {

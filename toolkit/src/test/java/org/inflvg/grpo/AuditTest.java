@@ -190,12 +190,11 @@ class AuditTest {
 
     /**
      * The probe's top-K: the share replaced since the previous update and since the first, the largest turn named with
-     * its update in the summary, a plot and a table column, a warning when it churns at the end (not for one turn
-     * mid-run); a log without it says so.
+     * its update in the summary (the first tenth, where an untrained policy's ties break, left out), a plot and a
+     * table column, and no warning: bursts of turnover come in healthy runs too; a log without it says so.
      */
     @Test
-    void theProbeTurnoverIsMeasuredAndItsLargestTurnNamed(@TempDir Path dir, @TempDir Path churn, @TempDir Path old)
-            throws Exception {
+    void theProbeTurnoverIsMeasuredAndItsLargestTurnNamed(@TempDir Path dir, @TempDir Path old) throws Exception {
         Behaviour turning = new Behaviour() {
             public Map<String, Double> rewards(int u, int m, Random r) {
                 return HEALTHY.rewards(u, m, r);
@@ -217,24 +216,9 @@ class AuditTest {
         assertTrue(s.contains("first 4 updates 0.050, last 4 0.050, largest after the first 4 0.500 at update 31; "
                 + "replaced since the start: 1.000 at the end"), s);
         assertEquals(0.5, a.table().doubleColumn("probe replaced").get(30), 1e-12);
+        assertEquals(List.of(), a.warnings());
         a.write(dir.resolve("report"));
         assertTrue(Files.size(dir.resolve("report/audit-probe.png")) > 1000);
-        assertTrue(a.warnings().stream().noneMatch(w -> w.contains("churning")), "one turn mid-run is not churning at "
-                + "the end: " + a.warnings());
-        Behaviour churning = new Behaviour() {
-            public Map<String, Double> rewards(int u, int m, Random r) {
-                return HEALTHY.rewards(u, m, r);
-            }
-
-            public int[] probe(int u) { // one token of 20 per update, five per update over the last four
-                int shift = u < 35 ? u : 35 + 5 * (u - 35);
-                return java.util.stream.IntStream.range(shift, shift + 20).toArray();
-            }
-        };
-        Audit c = Audit.of(write(churn, 40, churning));
-        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("decisions were churning when the run stopped") && w
-                .contains("replaced 0.210 of its tokens per update over the last 5 updates against 0.050 before (4.2x)")),
-                c.warnings().toString());
         Audit without = Audit.of(write(old, 40, HEALTHY));
         assertTrue(without.summary().contains("top-K turnover on the fixed probe: not in this log"), without.summary());
         without.write(old.resolve("report"));
