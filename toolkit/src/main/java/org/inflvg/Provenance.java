@@ -83,18 +83,15 @@ public final class Provenance {
         Arrays.fill(attentionSteps, Double.NaN);
     }
 
-    /** Provenance of the selection scene {@code t} (1 .. scenes done - 1) of a story used. */
-    public static Provenance of(Story story, int t) {
-        int done = story.scenes().size();
-        if (t < 1 || t >= done) {
-            throw new IllegalArgumentException("scene must be in [1, " + (done - 1) + "] (a scene with history; " + done
-                    + " scenes are finished), got " + t);
-        }
-        Selection sel = story.scenes().get(t).selection();
-        KvCache cache = story.cache();
+    /**
+     * Per history token of the story's cache (the first {@code history}), the share of its patch's pixels that are
+     * subject pixels: the SpriteWorld mask for rendered frames, the colour proxy for generated ones (class javadoc). A
+     * token is on the subject when its share is at least {@link #ON_SUBJECT}.
+     */
+    public static double[] subjectShares(Story story, int history) {
         ModelConfig cfg = story.model().config();
-        int history = sel.candidates(), p = cfg.patch(), size = cfg.frameSize();
-        Provenance pv = new Provenance(t, sel, history);
+        KvCache cache = story.cache();
+        int p = cfg.patch(), size = cfg.frameSize();
         Video video = story.video();
         int renderedFrames = story.isStartRendered() ? cfg.chunkFrames() : 0;
         boolean[][] truth = renderedFrames > 0 ? story.renderedStart().mask() : null;
@@ -109,14 +106,7 @@ public final class Provenance {
                 masks[f] = judge.foreignMask(video, f, bg);
             }
         }
-        float[] scores = sel.scores();
-        Integer[] order = java.util.stream.IntStream.range(0, history).boxed()
-                .filter(i -> scores != null && !Float.isNaN(scores[i])).toArray(Integer[]::new);
-        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
-        for (int r = 0; r < order.length; r++) {
-            pv.rank[order[r]] = r + 1;
-        }
-        var anchors = java.util.Arrays.stream(sel.anchors()).boxed().collect(java.util.stream.Collectors.toSet());
+        double[] shares = new double[history];
         for (int i = 0; i < history; i++) {
             int f = cache.frameOf(i), y0 = cache.rowOf(i) * p, x0 = cache.colOf(i) * p, on = 0;
             for (int y = y0; y < y0 + p; y++) {
@@ -126,6 +116,35 @@ public final class Provenance {
                     }
                 }
             }
+            shares[i] = on / (double) (p * p);
+        }
+        return shares;
+    }
+
+    /** Provenance of the selection scene {@code t} (1 .. scenes done - 1) of a story used. */
+    public static Provenance of(Story story, int t) {
+        int done = story.scenes().size();
+        if (t < 1 || t >= done) {
+            throw new IllegalArgumentException("scene must be in [1, " + (done - 1) + "] (a scene with history; " + done
+                    + " scenes are finished), got " + t);
+        }
+        Selection sel = story.scenes().get(t).selection();
+        KvCache cache = story.cache();
+        ModelConfig cfg = story.model().config();
+        int history = sel.candidates();
+        Provenance pv = new Provenance(t, sel, history);
+        int renderedFrames = story.isStartRendered() ? cfg.chunkFrames() : 0;
+        double[] shares = subjectShares(story, history);
+        float[] scores = sel.scores();
+        Integer[] order = java.util.stream.IntStream.range(0, history).boxed()
+                .filter(i -> scores != null && !Float.isNaN(scores[i])).toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+        for (int r = 0; r < order.length; r++) {
+            pv.rank[order[r]] = r + 1;
+        }
+        var anchors = java.util.Arrays.stream(sel.anchors()).boxed().collect(java.util.stream.Collectors.toSet());
+        for (int i = 0; i < history; i++) {
+            int f = cache.frameOf(i);
             pv.frame[i] = f;
             pv.row[i] = cache.rowOf(i);
             pv.col[i] = cache.colOf(i);
@@ -133,7 +152,7 @@ public final class Provenance {
             pv.kept[i] = sel.keeps(i);
             pv.anchor[i] = anchors.contains(i);
             pv.rendered[i] = f < renderedFrames;
-            pv.subjectShare[i] = on / (double) (p * p);
+            pv.subjectShare[i] = shares[i];
             pv.score[i] = scores == null ? Float.NaN : scores[i];
         }
         double[] paid = story.attentionPaid(t);

@@ -50,7 +50,10 @@ import tech.tablesaw.api.Table;
  *   <li><b>wild gradients</b>: an update's gradient norm before clipping was NaN, infinite or above
  *       {@value #GRAD_NORM_WILD};</li>
  *   <li><b>ended weaker</b>: the last of the log's validation scores is more than
- *       {@value PolicyTraining#LAST_BELOW_BEST} below the best one.</li>
+ *       {@value PolicyTraining#LAST_BELOW_BEST} below the best one;</li>
+ *   <li><b>lost the subject</b>: at the last update the top-K on the run's fixed probe keeps at most {@value
+ *       #SUBJECT_LOST} times the probe history's share of subject tokens (1: a random selection) after keeping at least
+ *       {@value #SUBJECT_HELD} times that share at an update after the first tenth.</li>
  * </ul>
  *
  * <p>Which components make the total: the {@code weights} of the log's {@code run} row (written since issue 11). Older
@@ -73,6 +76,10 @@ public final class Audit {
     public static final double TREND_MIN_CHANGE = 0.02;
     /** Updates a segment needs before trends are tested. */
     public static final int TREND_MIN_UPDATES = 6;
+    /** The probe's subject enrichment at the last update at most this (1: what a random selection keeps) ... */
+    public static final double SUBJECT_LOST = 1.2;
+    /** ... after it was at least this at an update after the first tenth: the top-K lost the subject. */
+    public static final double SUBJECT_HELD = 1.5;
     /** Mean overlap of a group's selections at or above this: the rollouts hardly differ. */
     public static final double OVERLAP_HIGH = 0.95;
 
@@ -102,15 +109,26 @@ public final class Audit {
      * @param probe      the tokens the policy's deterministic top-K chose on the run's fixed probe after the update
      *                   (anchors left out, ascending; null when the log does not hold them: {@code grpo} runs and logs
      *                   written before {@code probe_top_k})
+     * @param probeOnSubject share of those tokens on the subject (NaN when not logged)
+     * @param probeHistoryOnSubject share of the whole probe history on the subject: what a random selection keeps (NaN
+     *                   when not logged)
      */
     public record Update(int index, long step, int set, int scene, int segment, Map<String, Double> mean,
                          Map<String, Double> spread, double reward, double entropy, boolean zeroSpread, double loss,
                          double gradNorm, double overlap, double ratio, int budget, double topK, int candidates,
-                         int[] probe) {
+                         int[] probe, double probeOnSubject, double probeHistoryOnSubject) {
 
         /** ln(candidates) - entropy: 0 for a uniform draw; NaN when the log does not hold the candidate count. */
         public double belowUniform() {
             return GrpoStep.belowUniform(candidates, entropy);
+        }
+
+        /**
+         * How many times the history's share of subject tokens the probe's top-K keeps: 1 is what a random selection
+         * keeps; NaN when not logged or when the probe history has no subject token.
+         */
+        public double subjectEnrichment() {
+            return probeHistoryOnSubject > 0 ? probeOnSubject / probeHistoryOnSubject : Double.NaN;
         }
     }
 
@@ -279,7 +297,9 @@ public final class Audit {
                     s.path("ratio_first_epoch").asDouble(Double.NaN),
                     s.path("budget").asInt(chosen.isEmpty() ? -1 : chosen.get(0).length),
                     s.path("top_k_reward").asDouble(Double.NaN), s.path("candidates").asInt(-1),
-                    s.has("probe_top_k") ? ints(s.get("probe_top_k")) : null));
+                    s.has("probe_top_k") ? ints(s.get("probe_top_k")) : null,
+                    s.path("probe_on_subject").asDouble(Double.NaN),
+                    s.path("probe_history_on_subject").asDouble(Double.NaN)));
         }
         return new Audit(file, ups, comps, diags, weightsLogged, range, partial, validation, wildGradients);
     }
@@ -451,6 +471,23 @@ public final class Audit {
                     wildGradients.stream().limit(8).map(String::valueOf)
                             .collect(java.util.stream.Collectors.joining(", ")) + (wildGradients.size() > 8 ? ", ..." : "")));
         }
+        Update end = updates.get(n - 1);
+        if (!Double.isNaN(end.subjectEnrichment()) && end.subjectEnrichment() <= SUBJECT_LOST) {
+            Update held = null;
+            for (Update u : updates.subList(n / 10, n)) {
+                held = u.segment() == end.segment() && u.subjectEnrichment() >= SUBJECT_HELD
+                        && (held == null || u.subjectEnrichment() > held.subjectEnrichment()) ? u : held;
+            }
+            if (held != null) {
+                w.add(String.format(Locale.ROOT, "the policy's top-K lost the subject: on the fixed probe %.0f %% of "
+                        + "its tokens lie on the subject at the last update, %.1fx the history's share (%.0f %%, what a "
+                        + "random selection keeps), against %.1fx at update %d. The two weak runs of the shipped command "
+                        + "measured (data/README.md) ended like this, the healthy ones did not; the identity reward "
+                        + "needs the subject. Check validation and use best/.", 100 * end.probeOnSubject(),
+                        end.subjectEnrichment(), 100 * end.probeHistoryOnSubject(), held.subjectEnrichment(),
+                        held.step()));
+            }
+        }
         double ov = meanOverlap();
         if (ov >= OVERLAP_HIGH) {
             w.add(String.format(Locale.ROOT, "the selections within a group hardly differ (mean overlap %.2f): the "
@@ -548,7 +585,8 @@ public final class Audit {
         t.addColumns(DoubleColumn.create("entropy", updates.stream().mapToDouble(Update::entropy).toArray()),
                 DoubleColumn.create("below uniform", updates.stream().mapToDouble(Update::belowUniform).toArray()), zero,
                 DoubleColumn.create("overlap", updates.stream().mapToDouble(Update::overlap).toArray()),
-                DoubleColumn.create("probe replaced", probeTurnover()));
+                DoubleColumn.create("probe replaced", probeTurnover()),
+                DoubleColumn.create("probe subject x", updates.stream().mapToDouble(Update::subjectEnrichment).toArray()));
         return t;
     }
 
@@ -644,6 +682,15 @@ public final class Audit {
                     worst < turn.length && !Double.isNaN(turn[worst]) ? String.format(Locale.ROOT, "%.3f at update %d",
                             turn[worst], updates.get(worst).step()) : "-", drift[drift.length - 1]));
         }
+        double[] enrich = updates.stream().mapToDouble(Update::subjectEnrichment).toArray();
+        if (!Arrays.stream(enrich).allMatch(Double::isNaN)) {
+            Update last = updates.get(updates.size() - 1);
+            sb.append(String.format(Locale.ROOT, "subject kept by the top-K on the fixed probe: %.0f %% of its tokens at "
+                    + "the last update (%.1fx the history's %.0f %%, what a random selection keeps; first update "
+                    + "%.1fx, mean of the last %d %.1fx)%n", 100 * last.probeOnSubject(), last.subjectEnrichment(),
+                    100 * last.probeHistoryOnSubject(), enrich[0], tail.size(),
+                    meanOf(enrich, enrich.length - tail.size(), enrich.length)));
+        }
         double ov = meanOverlap();
         sb.append(Double.isNaN(ov) ? "overlap within groups: not in this log (members' chosen tokens are logged since "
                 + "issue 11)\n" : String.format(Locale.ROOT, "overlap within groups (mean pairwise Jaccard): %.2f%n", ov));
@@ -704,6 +751,15 @@ public final class Audit {
                 pr.addSeries("since the first update", x, Arrays.stream(probeDrift()).map(d -> Double.isNaN(d) ? 0 : d)
                         .toArray());
                 plots.add(save(pr, dir, "audit-probe"));
+            }
+            double[] enrich = updates.stream().mapToDouble(Update::subjectEnrichment).toArray();
+            if (!Arrays.stream(enrich).allMatch(Double::isNaN)) {
+                XYChart sub = chart("subject kept by the top-K on the fixed probe", "share on the subject / history's");
+                sub.addSeries("top-K", x, Arrays.stream(enrich).map(d -> Double.isNaN(d) ? 0 : d).toArray());
+                double[] one = new double[x.length];
+                Arrays.fill(one, 1);
+                sub.addSeries("a random selection", x, one);
+                plots.add(save(sub, dir, "audit-subject"));
             }
             if (!validation.isEmpty()) { // x: the update after which the policy was scored (resumes included)
                 JsonNode last = validation.get(validation.size() - 1);

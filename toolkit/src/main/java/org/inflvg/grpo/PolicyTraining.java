@@ -107,6 +107,7 @@ public final class PolicyTraining {
         long start = 0;
         Path state = out.resolve("state.json");
         try (GrpoTrainer t = lvg.grpo(policy, cfg, reward); Story probe = probe(lvg, sets.get(0))) {
+            double[] onSubject = org.inflvg.Provenance.subjectShares(probe, probe.cache().size());
             if (Files.isRegularFile(state)) {
                 start = JSON.readTree(state.toFile()).get("step").asLong();
                 checkSameConfig(out, policy.config());
@@ -134,7 +135,7 @@ public final class PolicyTraining {
                     last = t.step(story);
                     topK = t.evaluate(story).total();
                 }
-                log(out.resolve("grpo-log.jsonl"), last, e.index(), topK, chosenBy(t.topK(probe)));
+                log(out.resolve("grpo-log.jsonl"), last, e.index(), topK, ProbeRow.of(chosenBy(t.topK(probe)), onSubject));
                 progress.accept(last);
                 if ((i + 1) % checkpointEvery == 0 || i + 1 == steps) {
                     checkpoint(policy, t, out, i + 1);
@@ -168,6 +169,23 @@ public final class PolicyTraining {
         } catch (RuntimeException ex) {
             probe.close();
             throw ex;
+        }
+    }
+
+    /**
+     * What an update logs about the probe: the tokens its top-K chose ({@code probe_top_k}), the share of them on the
+     * subject ({@code probe_on_subject}; {@link org.inflvg.Provenance#ON_SUBJECT} of the patch, SpriteWorld's colour
+     * proxy) and the share of the whole probe history on the subject ({@code probe_history_on_subject}: what a random
+     * selection keeps).
+     */
+    record ProbeRow(int[] topK, double onSubject, double historyOnSubject) {
+
+        static ProbeRow of(int[] topK, double[] subjectShares) {
+            double on = java.util.Arrays.stream(topK).filter(i -> subjectShares[i] >= org.inflvg.Provenance.ON_SUBJECT)
+                    .count() / (double) Math.max(1, topK.length);
+            double hist = java.util.Arrays.stream(subjectShares).filter(v -> v >= org.inflvg.Provenance.ON_SUBJECT)
+                    .count() / (double) Math.max(1, subjectShares.length);
+            return new ProbeRow(topK, on, hist);
         }
     }
 
@@ -368,16 +386,16 @@ public final class PolicyTraining {
         log(file, st, set, Double.NaN);
     }
 
-    /** Appends an update's rows without a probe top-K; see {@link #log(Path, GrpoStep, int, double, int[])}. */
+    /** Appends an update's rows without a probe; see {@link #log(Path, GrpoStep, int, double, ProbeRow)}. */
     static void log(Path file, GrpoStep st, int set, double topK) {
         log(file, st, set, topK, null);
     }
 
     /**
      * Appends an update's rows; {@code topK} is the reward of the policy's deterministic top-K after the update, {@code
-     * probeTopK} (null: none) the tokens that top-K chooses on the run's fixed {@link #probe}.
+     * probe} (null: none) what that top-K chooses on the run's fixed {@link #probe}.
      */
-    static void log(Path file, GrpoStep st, int set, double topK, int[] probeTopK) {
+    static void log(Path file, GrpoStep st, int set, double topK, ProbeRow probe) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Map<String, Object> scalars = new LinkedHashMap<>();
@@ -403,8 +421,10 @@ public final class PolicyTraining {
             if (!Double.isNaN(topK)) {
                 scalars.put("top_k_reward", topK);
             }
-            if (probeTopK != null) {
-                scalars.put("probe_top_k", probeTopK);
+            if (probe != null) {
+                scalars.put("probe_top_k", probe.topK());
+                scalars.put("probe_on_subject", probe.onSubject());
+                scalars.put("probe_history_on_subject", probe.historyOnSubject());
             }
             scalars.put("budget", st.members().get(0).chosen() == null ? -1 : st.members().get(0).chosen().length);
             scalars.put("zero_spread", st.zeroSpread());

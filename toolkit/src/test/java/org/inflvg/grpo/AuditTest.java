@@ -60,6 +60,11 @@ class AuditTest {
         default int[] probe(int update) {
             return null;
         }
+
+        /** Share of the probe's top-K on the subject and of its history (logged with the probe). */
+        default double[] subject(int update) {
+            return new double[] {0.16, 0.08};
+        }
     }
 
     /** Noisy components with a mild common improvement: what a working run looks like. */
@@ -89,7 +94,8 @@ class AuditTest {
             }
             GrpoStep st = new GrpoStep(u + 1, 1, "A robot jumps in the desert", members, b.zeroSpread(u), 0.01, 0, 0,
                     b.gradNorm(u), b.entropy(u, updates), 100, 20, 5, b.ratio(u), b.candidates());
-            PolicyTraining.log(file, st, u % 5, b.topK(u), b.probe(u));
+            PolicyTraining.log(file, st, u % 5, b.topK(u), b.probe(u) == null ? null
+                    : new PolicyTraining.ProbeRow(b.probe(u), b.subject(u)[0], b.subject(u)[1]));
         }
         return dir;
     }
@@ -217,12 +223,48 @@ class AuditTest {
                 + "replaced since the start: 1.000 at the end"), s);
         assertEquals(0.5, a.table().doubleColumn("probe replaced").get(30), 1e-12);
         assertEquals(List.of(), a.warnings());
+        assertTrue(s.contains("subject kept by the top-K on the fixed probe: 16 % of its tokens at the last update (2.0x "
+                + "the history's 8 %"), s);
+        assertEquals(2.0, a.table().doubleColumn("probe subject x").get(39), 1e-9);
         a.write(dir.resolve("report"));
         assertTrue(Files.size(dir.resolve("report/audit-probe.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("report/audit-subject.png")) > 1000);
         Audit without = Audit.of(write(old, 40, HEALTHY));
         assertTrue(without.summary().contains("top-K turnover on the fixed probe: not in this log"), without.summary());
         without.write(old.resolve("report"));
         assertFalse(Files.exists(old.resolve("report/audit-probe.png")));
+        assertFalse(Files.exists(old.resolve("report/audit-subject.png")));
+    }
+
+    /**
+     * A top-K that kept the subject (2x the history's share) and ends at a random selection's share is named; one that
+     * keeps it, or that never held it, is not.
+     */
+    @Test
+    void aTopKThatLostTheSubjectIsFlagged(@TempDir Path lost, @TempDir Path kept, @TempDir Path never) {
+        abstract class WithProbe implements Behaviour {
+            public Map<String, Double> rewards(int u, int m, Random r) {
+                return HEALTHY.rewards(u, m, r);
+            }
+
+            public int[] probe(int u) {
+                return java.util.stream.IntStream.range(u, u + 20).toArray();
+            }
+        }
+        Audit a = Audit.of(write(lost, 40, new WithProbe() {
+            public double[] subject(int u) {
+                return new double[] {u == 39 ? 0.07 : 0.16, 0.08};
+            }
+        }));
+        assertTrue(a.warnings().stream().anyMatch(w -> w.contains("the policy's top-K lost the subject: on the fixed "
+                + "probe 7 % of its tokens lie on the subject at the last update, 0.9x the history's share (8 %")
+                && w.contains("against 2.0x at update 5")), a.warnings().toString());
+        assertEquals(List.of(), Audit.of(write(kept, 40, new WithProbe() { })).warnings());
+        assertEquals(List.of(), Audit.of(write(never, 40, new WithProbe() {
+            public double[] subject(int u) {
+                return new double[] {0.08, 0.08};
+            }
+        })).warnings(), "a top-K that never held the subject did not lose it");
     }
 
     @Test

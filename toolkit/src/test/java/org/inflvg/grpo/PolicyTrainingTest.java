@@ -245,6 +245,14 @@ class PolicyTrainingTest {
                  GrpoTrainer t = lvg.grpo(saved, cfg, frameOneReward())) {
                 assertArrayEquals(probes.get(5), PolicyTraining.chosenBy(t.topK(probe)),
                         "the last row is the saved policy's top-K on the probe");
+                // its subject share: the chosen tokens' share on the subject, as provenance counts it
+                var row = PolicyTraining.ProbeRow.of(probes.get(5), org.inflvg.Provenance.subjectShares(probe,
+                        probe.cache().size()));
+                Audit.Update last = Audit.of(learning).updates().get(5);
+                assertEquals(row.onSubject(), last.probeOnSubject(), 1e-12);
+                assertEquals(row.historyOnSubject(), last.probeHistoryOnSubject(), 1e-12);
+                assertTrue(last.probeHistoryOnSubject() > 0 && last.probeHistoryOnSubject() < 1,
+                        "the probe's history holds subject and other tokens: " + last.probeHistoryOnSubject());
             }
             Audit moved = Audit.of(learning);
             assertTrue(Double.isNaN(moved.probeTurnover()[0]) && !Double.isNaN(moved.probeTurnover()[3]),
