@@ -60,6 +60,10 @@ public final class TrainCommand implements Runnable {
                 + "logits by S: the top-K is unchanged, the sampling distribution GRPO trains on sharpens about S times "
                 + "faster (default ${DEFAULT-VALUE}, the shipped policy; e.g. 10)")
         double logitScale;
+        @Option(names = "--centre-tokens", description = "centre the features the policy's last layers read across "
+                + "the candidates (an experiment: a component common to every token cannot crowd out what tells them "
+                + "apart; off for the shipped policy; data/README.md)")
+        boolean centreTokens;
         @Option(names = "--clip-grad", paramLabel = "N", defaultValue = "10", description = "clip each update's "
                 + "gradient to global norm N (default ${DEFAULT-VALUE}, the official value and the shipped policy's; the "
                 + "log's grad_norm is the norm before the clip)")
@@ -116,7 +120,8 @@ public final class TrainCommand implements Runnable {
                     .withAccumulation(accumulate).withReferenceKl(refKl).withLrFloor(lrFloor).withClipGrad(clipGrad);
             try (org.inflvg.InfLVG lvg = host.load(model)) {
                 var policy = lvg.newPolicy(org.inflvg.policy.PolicyConfig.forModel(lvg.model().config()).withBudget(budget)
-                        .withTextPrior(textPrior).withLogitScale(logitScale), initSeed != null ? initSeed : seed);
+                        .withTextPrior(textPrior).withLogitScale(logitScale).withCentreTokens(centreTokens),
+                        initSeed != null ? initSeed : seed);
                 if (java.nio.file.Files.isRegularFile(out.resolve("state.json"))) {
                     org.inflvg.grpo.PolicyTraining.checkSameConfig(out, policy.config());   // before any progress bar
                 }

@@ -346,8 +346,8 @@ public final class PolicyTraining {
         }
         if (!saved.equals(asked)) {
             throw new IllegalArgumentException("cannot resume " + out + ": its policy was trained as " + saved
-                    + " but this run asks for " + asked + ". Use the same --budget, --text-prior and --logit-scale as "
-                    + "the run that wrote it, or another --out for a new run");
+                    + " but this run asks for " + asked + ". Use the same --budget, --text-prior, --logit-scale and "
+                    + "--centre-tokens as the run that wrote it, or another --out for a new run");
         }
     }
 

@@ -105,6 +105,9 @@ public final class ContextPolicy implements AutoCloseable {
             x = x.add(lin(att.transpose(0, 2, 1, 3).reshape(1, M, h), b + ".o"));
             x = x.add(lin(Activation.gelu(lin(ln(x, false), b + ".ff1")), b + ".ff2"));
         }
+        if (cfg.centreTokens()) {
+            x = x.sub(x.mean(new int[] {1}, true));                                 // common to all candidates: out
+        }
         NDArray net = lin(Activation.gelu(lin(ln(x, false), "mlp1")), "mlp2").reshape(M);   // [M] one logit per token
         return cfg.logitScale() == 1 ? net : Scalars.mul(net, cfg.logitScale());
     }

@@ -20,9 +20,13 @@ package org.inflvg.policy;
  *                    on. With AdamW, whose steps do not grow with the gradient, a scale s makes the logits, and so the
  *                    sampling distribution, move about s times faster. At scale 1 the shipped policy's samples stayed
  *                    within 0.005 nats of a uniform draw over its whole training (data/README.md)
+ * @param centreTokens whether the features the last layers read are centred across the candidates first (their mean over
+ *                    the candidates subtracted before the last LayerNorm), so that a component common to every token —
+ *                    such as the cross-attention's output, much the same for all tokens — cannot crowd out what tells
+ *                    the tokens apart (false, absent in older files: the shipped policy; an experiment, data/README.md)
  */
 public record PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
-                           int budget, double textPrior, double logitScale) {
+                           int budget, double textPrior, double logitScale, boolean centreTokens) {
 
     /** A configuration without the text prior. */
     public PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
@@ -34,6 +38,12 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
     public PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
                         int budget, double textPrior) {
         this(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, textPrior, 1);
+    }
+
+    /** A configuration without centring. */
+    public PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
+                        int budget, double textPrior, double logitScale) {
+        this(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, textPrior, logitScale, false);
     }
 
     public PolicyConfig {
@@ -61,7 +71,7 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
 
     /**
      * The configuration as {@code policy.json} holds it under {@code "config"}; a file written before the logit scale
-     * existed (the shipped {@code data/policy}) gets scale 1.
+     * existed (the shipped {@code data/policy}) gets scale 1, one written before centring existed no centring.
      */
     public static PolicyConfig fromJson(com.fasterxml.jackson.databind.JsonNode config)
             throws com.fasterxml.jackson.core.JsonProcessingException {
@@ -73,6 +83,9 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
         if (!n.has("logitScale")) {
             n.put("logitScale", 1.0);
         }
+        if (!n.has("centreTokens")) {
+            n.put("centreTokens", false);
+        }
         return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(n, PolicyConfig.class);
     }
 
@@ -82,18 +95,27 @@ public record PolicyConfig(int modelDim, int width, int blocks, int heads, int l
     }
 
     public PolicyConfig withBudget(int k) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k, textPrior, logitScale);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, k, textPrior, logitScale,
+                centreTokens);
     }
 
     public PolicyConfig withTextPrior(double prior) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, prior, logitScale);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, prior, logitScale,
+                centreTokens);
     }
 
     public PolicyConfig withAnchors(int sink, int recent) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sink, recent, budget, textPrior, logitScale);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sink, recent, budget, textPrior, logitScale,
+                centreTokens);
+    }
+
+    public PolicyConfig withCentreTokens(boolean centre) {
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, textPrior,
+                logitScale, centre);
     }
 
     public PolicyConfig withLogitScale(double scale) {
-        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, textPrior, scale);
+        return new PolicyConfig(modelDim, width, blocks, heads, layer, sinkFrames, recentFrames, budget, textPrior, scale,
+                centreTokens);
     }
 }

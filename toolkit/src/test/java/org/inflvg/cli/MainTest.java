@@ -152,17 +152,22 @@ class MainTest {
         assertEquals(4 * 2 + 1, Files.readAllLines(dir.resolve("merged/results.csv")).size());
     }
 
-    /** --clip-grad reaches the run (its "run" row records it); bad values are exit 2 on both GRPO commands. */
+    /**
+     * --clip-grad reaches the run (its "run" row records it) and --centre-tokens the saved policy; bad clips are exit 2
+     * on both GRPO commands.
+     */
     @Test
-    void clipGradReachesTheRunAndBadValuesAreRefused(@TempDir Path dir) throws Exception {
+    void clipGradAndCentringReachTheRunAndBadClipsAreRefused(@TempDir Path dir) throws Exception {
         org.inflvg.TestModels.saveRandom(dir.resolve("model"));
         Run r = run("train", "policy", "--model", dir.resolve("model").toString(), "--steps", "1", "--sets", "1",
-                "--group", "2", "--budget", "16", "--validate-every", "0", "--clip-grad", "3", "--out",
-                dir.resolve("clip3").toString());
+                "--group", "2", "--budget", "16", "--validate-every", "0", "--clip-grad", "3", "--centre-tokens",
+                "--out", dir.resolve("clip3").toString());
         assertEquals(0, r.code(), r.err());
         var row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 Files.readAllLines(dir.resolve("clip3/grpo-log.jsonl")).get(0));
         assertEquals(3.0, row.get("config").get("clipGrad").asDouble(), row.toString());
+        assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("clip3/policy.json").toFile())
+                .get("config").get("centreTokens").asBoolean(), "--centre-tokens reaches the saved policy");
         for (String[] cmd : new String[][] {{"train", "policy"}, {"grpo"}}) {
             for (String bad : new String[] {"0", "-1", "1e7"}) {
                 Run refused = run(java.util.stream.Stream.concat(java.util.Arrays.stream(cmd),

@@ -2,6 +2,7 @@ package org.inflvg.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -302,6 +303,55 @@ class GrpoTrainerTest {
     }
 
     // the logit scale: the same top-K, a sharper sampling distribution, kept by save/load, 1 when absent
+
+    /**
+     * --centre-tokens: without it a candidate's logit depends on that candidate alone (and the subject), with it on the
+     * candidates' mean too, so scoring a subset changes it; save/load keeps it, an older policy.json reads as off.
+     */
+    @Test
+    void centringTokensMakesEachLogitRelativeToTheCandidates(@TempDir Path saved) throws Exception {
+        int k = 2 * TestModels.SMALL.tokensPerFrame();
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            var req = switchRequest(lvg, story);
+            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
+            ContextPolicy plain = new ContextPolicy(pc, pm, 3);
+            ContextPolicy centred = new ContextPolicy(pc.withCentreTokens(true), pm, 3);
+            Random r = new Random(5);
+            float[] head = new float[(int) plain.weights().get("mlp2.w").size()];
+            for (int i = 0; i < head.length; i++) {
+                head[i] = (float) (0.05 * r.nextGaussian());
+            }
+            plain.weights().get("mlp2.w").set(head);
+            centred.weights().get("mlp2.w").set(head);
+            int[] cand = plain.candidatesAndAnchors(req)[0];
+            int[] half = Arrays.copyOf(cand, cand.length / 2);
+            try (NDManager m = pm.newSubManager()) {
+                float[] plainAll = plain.logits(plain.inputs(req, cand, m)).toFloatArray();
+                float[] plainHalf = plain.logits(plain.inputs(req, half, m)).toFloatArray();
+                float[] centredAll = centred.logits(centred.inputs(req, cand, m)).toFloatArray();
+                float[] centredHalf = centred.logits(centred.inputs(req, half, m)).toFloatArray();
+                double plainGap = 0, centredGap = 0, fromPlain = 0;
+                for (int i = 0; i < half.length; i++) {
+                    plainGap = Math.max(plainGap, Math.abs(plainAll[i] - plainHalf[i]));
+                    centredGap = Math.max(centredGap, Math.abs(centredAll[i] - centredHalf[i]));
+                    fromPlain = Math.max(fromPlain, Math.abs(centredAll[i] - plainAll[i]));
+                }
+                assertTrue(plainGap < 1e-5, "without centring a logit is the candidate's own: " + plainGap);
+                assertTrue(centredGap > 1e-3, "centred, a logit depends on the other candidates: " + centredGap);
+                assertTrue(fromPlain > 1e-3, "centring changes the logits: " + fromPlain);
+            }
+            centred.save(saved);
+            try (ContextPolicy back = ContextPolicy.load(saved, pm)) {
+                assertTrue(back.config().centreTokens());
+            }
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("policy.json").toFile());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove("centreTokens");
+            assertFalse(PolicyConfig.fromJson(node.get("config")).centreTokens(), "an older policy.json: no centring");
+        }
+    }
 
     @Test
     void theLogitScaleMultipliesTheLogitsAndKeepsTheTopK(@TempDir Path saved) throws Exception {
