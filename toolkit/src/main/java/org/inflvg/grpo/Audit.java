@@ -481,9 +481,10 @@ public final class Audit {
             if (held != null) {
                 w.add(String.format(Locale.ROOT, "the policy's top-K lost the subject: on the fixed probe %.0f %% of "
                         + "its tokens lie on the subject at the last update, %.1fx the history's share (%.0f %%, what a "
-                        + "random selection keeps), against %.1fx at update %d. The two weak runs of the shipped command "
-                        + "measured (data/README.md) ended like this, the healthy ones did not; the identity reward "
-                        + "needs the subject. Check validation and use best/.", 100 * end.probeOnSubject(),
+                        + "random selection keeps), against %.1fx at update %d. The identity reward needs the subject. "
+                        + "The probe is one transition: of the runs measured (data/README.md) this flagged both weak "
+                        + "runs of the shipped command and one run that was fine on test; validation decides, so "
+                        + "compare it and use best/ when it is higher.", 100 * end.probeOnSubject(),
                         end.subjectEnrichment(), 100 * end.probeHistoryOnSubject(), held.subjectEnrichment(),
                         held.step()));
             }
