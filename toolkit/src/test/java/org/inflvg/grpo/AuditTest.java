@@ -237,11 +237,11 @@ class AuditTest {
     }
 
     /**
-     * A top-K that kept the subject (2x the history's share) and ends at a random selection's share is named; one that
-     * keeps it, or that never held it, is not.
+     * A top-K that kept the subject (2x the history's share) and ends at a random selection's share is named in the
+     * summary (not as a warning); one that keeps it, or that never held it, is not.
      */
     @Test
-    void aTopKThatLostTheSubjectIsFlagged(@TempDir Path lost, @TempDir Path kept, @TempDir Path never) {
+    void aTopKThatLostTheSubjectIsNamed(@TempDir Path lost, @TempDir Path kept, @TempDir Path never) {
         abstract class WithProbe implements Behaviour {
             public Map<String, Double> rewards(int u, int m, Random r) {
                 return HEALTHY.rewards(u, m, r);
@@ -256,15 +256,17 @@ class AuditTest {
                 return new double[] {u == 39 ? 0.07 : 0.16, 0.08};
             }
         }));
-        assertTrue(a.warnings().stream().anyMatch(w -> w.contains("the policy's top-K lost the subject: on the fixed "
-                + "probe 7 % of its tokens lie on the subject at the last update, 0.9x the history's share (8 %")
-                && w.contains("against 2.0x at update 5")), a.warnings().toString());
-        assertEquals(List.of(), Audit.of(write(kept, 40, new WithProbe() { })).warnings());
-        assertEquals(List.of(), Audit.of(write(never, 40, new WithProbe() {
+        assertTrue(a.summary().contains("7 % of its tokens at the last update (0.9x the history's 8 %")
+                && a.summary().contains("LOST since 2.0x at update 5"), a.summary());
+        assertEquals(5, a.subjectLostSince().step());
+        assertEquals(List.of(), a.warnings(), "a hint in the summary, not a warning: it also held for runs fine on test");
+        Audit k = Audit.of(write(kept, 40, new WithProbe() { }));
+        assertTrue(k.subjectLostSince() == null && !k.summary().contains("LOST"), k.summary());
+        assertEquals(null, Audit.of(write(never, 40, new WithProbe() {
             public double[] subject(int u) {
                 return new double[] {0.08, 0.08};
             }
-        })).warnings(), "a top-K that never held the subject did not lose it");
+        })).subjectLostSince(), "a top-K that never held the subject did not lose it");
     }
 
     @Test
