@@ -302,8 +302,6 @@ class GrpoTrainerTest {
         }
     }
 
-    // the logit scale: the same top-K, a sharper sampling distribution, kept by save/load, 1 when absent
-
     /**
      * --centre-tokens: without it a candidate's logit depends on that candidate alone (and the subject), with it on the
      * candidates' mean too, so scoring a subset changes it; save/load keeps it, an older policy.json reads as off.
@@ -318,13 +316,7 @@ class GrpoTrainerTest {
             PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
             ContextPolicy plain = new ContextPolicy(pc, pm, 3);
             ContextPolicy centred = new ContextPolicy(pc.withCentreTokens(true), pm, 3);
-            Random r = new Random(5);
-            float[] head = new float[(int) plain.weights().get("mlp2.w").size()];
-            for (int i = 0; i < head.length; i++) {
-                head[i] = (float) (0.05 * r.nextGaussian());
-            }
-            plain.weights().get("mlp2.w").set(head);
-            centred.weights().get("mlp2.w").set(head);
+            sameSmallHead(plain, centred);
             int[] cand = plain.candidatesAndAnchors(req)[0];
             int[] half = Arrays.copyOf(cand, cand.length / 2);
             try (NDManager m = pm.newSubManager()) {
@@ -353,6 +345,8 @@ class GrpoTrainerTest {
         }
     }
 
+    // the logit scale: the same top-K, a sharper sampling distribution, kept by save/load, 1 when absent
+
     @Test
     void theLogitScaleMultipliesTheLogitsAndKeepsTheTopK(@TempDir Path saved) throws Exception {
         int k = 2 * TestModels.SMALL.tokensPerFrame();
@@ -363,14 +357,7 @@ class GrpoTrainerTest {
             PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
             ContextPolicy plain = new ContextPolicy(pc, pm, 3);
             ContextPolicy scaled = new ContextPolicy(pc.withLogitScale(10), pm, 3);
-            // a small last layer that is not zero, the same in both: logits that differ, a policy far from deterministic
-            Random r = new Random(5);
-            float[] head = new float[(int) plain.weights().get("mlp2.w").size()];
-            for (int i = 0; i < head.length; i++) {
-                head[i] = (float) (0.05 * r.nextGaussian());
-            }
-            plain.weights().get("mlp2.w").set(head);
-            scaled.weights().get("mlp2.w").set(head);
+            sameSmallHead(plain, scaled);
             int[] cand = plain.candidatesAndAnchors(req)[0];
             try (NDManager m = pm.newSubManager()) {
                 float[] a = plain.logits(plain.inputs(req, cand, m)).toFloatArray();
@@ -430,6 +417,21 @@ class GrpoTrainerTest {
     }
 
     /** The request at the switch into "A cat spins in space" after the story's first scene. */
+    /**
+     * Gives the policies the same small, seeded last layer instead of the zero one: logits that differ, a policy far
+     * from deterministic.
+     */
+    private static void sameSmallHead(ContextPolicy... policies) {
+        Random r = new Random(5);
+        float[] head = new float[(int) policies[0].weights().get("mlp2.w").size()];
+        for (int i = 0; i < head.length; i++) {
+            head[i] = (float) (0.05 * r.nextGaussian());
+        }
+        for (ContextPolicy p : policies) {
+            p.weights().get("mlp2.w").set(head);
+        }
+    }
+
     private static SelectionRequest switchRequest(InfLVG lvg, Story story) {
         return new SelectionRequest(lvg.model(), story.cache(), story.cache().size(), "A cat spins in space", "A cat", 1, 0);
     }
