@@ -308,15 +308,8 @@ class GrpoTrainerTest {
      */
     @Test
     void centringTokensMakesEachLogitRelativeToTheCandidates(@TempDir Path saved) throws Exception {
-        int k = 2 * TestModels.SMALL.tokensPerFrame();
-        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
-             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
-            story.next();
-            var req = switchRequest(lvg, story);
-            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
-            ContextPolicy plain = new ContextPolicy(pc, pm, 3);
-            ContextPolicy centred = new ContextPolicy(pc.withCentreTokens(true), pm, 3);
-            sameSmallHead(plain, centred);
+        withPolicyPair(2 * TestModels.SMALL.tokensPerFrame(), pc -> pc.withCentreTokens(true), (req, pm, pc, plain,
+                centred) -> {
             int[] cand = plain.candidatesAndAnchors(req)[0];
             int[] half = Arrays.copyOf(cand, cand.length / 2);
             try (NDManager m = pm.newSubManager()) {
@@ -338,11 +331,8 @@ class GrpoTrainerTest {
             try (ContextPolicy back = ContextPolicy.load(saved, pm)) {
                 assertTrue(back.config().centreTokens());
             }
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("policy.json").toFile());
-            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove("centreTokens");
-            assertFalse(PolicyConfig.fromJson(node.get("config")).centreTokens(), "an older policy.json: no centring");
-        }
+            assertFalse(savedConfigWithout(saved, "centreTokens").centreTokens(), "an older policy.json: no centring");
+        });
     }
 
     // the logit scale: the same top-K, a sharper sampling distribution, kept by save/load, 1 when absent
@@ -350,14 +340,7 @@ class GrpoTrainerTest {
     @Test
     void theLogitScaleMultipliesTheLogitsAndKeepsTheTopK(@TempDir Path saved) throws Exception {
         int k = 2 * TestModels.SMALL.tokensPerFrame();
-        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
-             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
-            story.next();
-            var req = switchRequest(lvg, story);
-            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
-            ContextPolicy plain = new ContextPolicy(pc, pm, 3);
-            ContextPolicy scaled = new ContextPolicy(pc.withLogitScale(10), pm, 3);
-            sameSmallHead(plain, scaled);
+        withPolicyPair(k, pc -> pc.withLogitScale(10), (req, pm, pc, plain, scaled) -> {
             int[] cand = plain.candidatesAndAnchors(req)[0];
             try (NDManager m = pm.newSubManager()) {
                 float[] a = plain.logits(plain.inputs(req, cand, m)).toFloatArray();
@@ -379,14 +362,11 @@ class GrpoTrainerTest {
                 assertEquals(10, back.config().logitScale());
             }
             // a policy.json written before the scale existed (the shipped data/policy) reads as scale 1
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(saved.resolve("policy.json").toFile());
-            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove("logitScale");
-            assertEquals(1, PolicyConfig.fromJson(node.get("config")).logitScale());
+            assertEquals(1, savedConfigWithout(saved, "logitScale").logitScale());
             assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(-1));
             assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(0), "0 is no scale, not 'absent'");
             assertThrows(IllegalArgumentException.class, () -> pc.withLogitScale(Double.NaN));
-        }
+        });
     }
 
     /** With AdamW, a scale of 10 moves the sampling distribution away from uniform much faster than scale 1. */
@@ -417,6 +397,35 @@ class GrpoTrainerTest {
     }
 
     /** The request at the switch into "A cat spins in space" after the story's first scene. */
+    /** What a test does with a policy and a variant of its configuration at a scene switch. */
+    private interface PairBody {
+        void run(SelectionRequest req, NDManager pm, PolicyConfig pc, ContextPolicy plain, ContextPolicy variant)
+                throws Exception;
+    }
+
+    /**
+     * At the first switch of a two-scene story: a fresh policy with budget {@code k} and one with a variant of its
+     * configuration, the same seed and the same small last layer ({@link #sameSmallHead}).
+     */
+    private static void withPolicyPair(int k, java.util.function.UnaryOperator<PolicyConfig> variant, PairBody body)
+            throws Exception {
+        try (InfLVG lvg = InfLVG.load(dir); NDManager pm = NDManager.newBaseManager();
+             Story story = lvg.story("A cat jumps on the beach | A cat spins in space")) {
+            story.next();
+            PolicyConfig pc = PolicyConfig.forModel(TestModels.SMALL).withBudget(k);
+            ContextPolicy plain = new ContextPolicy(pc, pm, 3), other = new ContextPolicy(variant.apply(pc), pm, 3);
+            sameSmallHead(plain, other);
+            body.run(switchRequest(lvg, story), pm, pc, plain, other);
+        }
+    }
+
+    /** The configuration of the policy saved in {@code saved}, read as if its policy.json lacked {@code field}. */
+    private static PolicyConfig savedConfigWithout(Path saved, String field) throws java.io.IOException {
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(saved.resolve("policy.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).remove(field);
+        return PolicyConfig.fromJson(node.get("config"));
+    }
+
     /**
      * Gives the policies the same small, seeded last layer instead of the zero one: logits that differ, a policy far
      * from deterministic.
