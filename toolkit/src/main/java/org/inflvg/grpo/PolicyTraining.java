@@ -90,6 +90,9 @@ public final class PolicyTraining {
      * out/best/best.json} says at which update). The validation generates its own stories with its own seeds, so it
      * changes no update: a run with it equals one without. Runs of one command differ, and a run can end weaker than
      * it was part-way (data/README.md), so the best checkpoint is the one to keep.
+     *
+     * <p>After every update the log's row also holds the policy's top-K on the run's fixed {@link #probe} and its share
+     * on the subject ({@link ProbeRow}), which {@link Audit} turns into turnover and subject lines.
      */
     public static GrpoStep amortised(InfLVG lvg, ContextPolicy policy, RewardFunction reward, GrpoConfig cfg,
                                      List<Eps> sets, int steps, Path out, int checkpointEvery, int history,
