@@ -281,11 +281,7 @@ public final class Audit {
                     }
                 }
                 if (m.has("chosen")) {
-                    int[] t = new int[m.get("chosen").size()];
-                    for (int i = 0; i < t.length; i++) {
-                        t[i] = m.get("chosen").get(i).asInt();
-                    }
-                    chosen.add(t);
+                    chosen.add(ints(m.get("chosen")));
                 }
             }
             if (s.has("grad_norm") && !s.path("zero_spread").asBoolean(false)
@@ -325,7 +321,7 @@ public final class Audit {
     /**
      * Per update, the share of the probe's top-K replaced since the previous update of the same policy (NaN for a
      * policy's first update and where the log holds no probe): how fast the policy's decisions move on one input that
-     * stays the same. A collapse of the kind {@code best/} guards against shows as a burst here.
+     * stays the same. Bursts come in weak and healthy runs alike (data/README.md): a measurement, not a diagnosis.
      */
     public double[] probeTurnover() {
         double[] r = new double[updates.size()];
@@ -568,7 +564,8 @@ public final class Audit {
 
     /**
      * One row per update: step, set, scene, segment, reward, each component's mean and spread, entropy, its distance
-     * from uniform, zero spread, overlap, and the share of the probe's top-K replaced since the previous update.
+     * from uniform, zero spread, overlap, the share of the probe's top-K replaced since the previous update and its
+     * subject enrichment ({@link Update#subjectEnrichment()}).
      */
     public Table table() {
         Table t = Table.create("audit");
@@ -711,8 +708,9 @@ public final class Audit {
     }
 
     /**
-     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy; the distance from uniform, overlap, probe
-     * turnover and validation when logged) into {@code dir}; returns the path of {@code audit.md}.
+     * Writes {@code audit.md} and its PNG plots (rewards, spread, entropy; the distance from uniform, overlap, the
+     * probe's turnover and subject enrichment, and validation when logged) into {@code dir}; returns the path of
+     * {@code audit.md}.
      */
     public Path write(Path dir) {
         try {

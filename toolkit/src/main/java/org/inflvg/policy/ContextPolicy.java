@@ -22,10 +22,11 @@ import org.inflvg.select.SelectionRequest;
  * and the text tokens of the new prompt's subject ("A robot"). Two blocks of (cross-attention from tokens to the
  * subject text, feed-forward, residual), then a normalised MLP give one logit per history token. The last layer starts
  * at zero, so an untrained policy samples uniformly (a random selection), and its deterministic top-K, where every
- * logit is 0, keeps the first K candidates by index (the oldest tokens; ties go to the lower index). With {@link PolicyConfig#textPrior()} &gt; 0 a
- * learned multiple ({@code prior.a}, starting at that value) of the standardised {@code text:K} score is added: the
- * untrained policy then ranks as {@code text:K}. The network's logits are multiplied by {@link
- * PolicyConfig#logitScale()} (1 unless configured).
+ * logit is 0, keeps the first K candidates by index (the oldest tokens; ties go to the lower index). With {@link
+ * PolicyConfig#textPrior()} &gt; 0 a learned multiple ({@code prior.a}, starting at that value) of the standardised
+ * {@code text:K} score is added: the untrained policy then ranks as {@code text:K}. The network's logits are multiplied
+ * by {@link PolicyConfig#logitScale()} (1 unless configured). With {@link PolicyConfig#centreTokens()} the features the
+ * last LayerNorm reads are centred across the candidates first.
  */
 public final class ContextPolicy implements AutoCloseable {
 

@@ -16,14 +16,16 @@ package org.inflvg.policy;
  *                    text's key, standardised over the candidates) is added to the logits, so that an untrained policy
  *                    ranks as {@code text:K} does and GRPO starts from there; the larger w, the sharper that start
  * @param logitScale  a fixed multiple of the network's logits (1: the shipped policy; {@link #fromJson} gives 1 to
- *                    files written before the scale existed). The top-K is the same for any scale; what changes is the sampling distribution GRPO trains
- *                    on. With AdamW, whose steps do not grow with the gradient, a scale s makes the logits, and so the
- *                    sampling distribution, move about s times faster. At scale 1 the shipped policy's samples stayed
- *                    within 0.005 nats of a uniform draw over its whole training (data/README.md)
- * @param centreTokens whether the features the last layers read are centred across the candidates first (their mean over
- *                    the candidates subtracted before the last LayerNorm), so that a component common to every token —
- *                    such as the cross-attention's output, much the same for all tokens — cannot crowd out what tells
- *                    the tokens apart (false, absent in older files: the shipped policy; an experiment, data/README.md)
+ *                    files written before the scale existed). The top-K is the same for any scale; what changes is
+ *                    the sampling distribution GRPO trains on. With AdamW, whose steps do not grow with the gradient,
+ *                    a scale s makes the logits, and so the sampling distribution, move about s times faster. At
+ *                    scale 1 the shipped policy's samples stayed within 0.005 nats of a uniform draw over its whole
+ *                    training (data/README.md)
+ * @param centreTokens whether the features the last layers read are centred across the candidates first (their
+ *                    mean over the candidates subtracted before the last LayerNorm), so that a component common to
+ *                    every token, such as the cross-attention's output, much the same for all tokens, cannot crowd out
+ *                    what tells the tokens apart (false, absent in older files: the shipped policy; an experiment,
+ *                    data/README.md)
  */
 public record PolicyConfig(int modelDim, int width, int blocks, int heads, int layer, int sinkFrames, int recentFrames,
                            int budget, double textPrior, double logitScale, boolean centreTokens) {
