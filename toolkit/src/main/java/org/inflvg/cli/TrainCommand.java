@@ -202,6 +202,11 @@ public final class TrainCommand implements Runnable {
                 + "large (64x64 frames, width 256, 8 blocks: for a GPU host, data/hosts/gpu-large.json) or micro (a very "
                 + "small one for tests)")
         String size;
+        @Option(names = "--init-from", paramLabel = "DIR", description = "start from a trained model folder's weights "
+                + "(e.g. data/tinydit) with a fresh optimiser, warm-up and cosine over --steps, instead of from random "
+                + "weights: a continuation into a new --out folder (same size and --conv; use another --seed for new "
+                + "clips); ignored when --out already holds a checkpoint (the run resumes)")
+        Path initFrom;
 
         @Override
         public Integer call() {
@@ -236,6 +241,14 @@ public final class TrainCommand implements Runnable {
             // a large run never lands in the shipped tiny model's folder by default
             Path out = this.out != null ? this.out : h != null ? h.modelDir()
                     : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
+            if (initFrom != null && !java.nio.file.Files.isRegularFile(initFrom.resolve("config.json"))) {
+                throw new BadInputException("--init-from " + initFrom + " is not a model folder (no config.json); give "
+                        + "one that train base wrote, e.g. --init-from data/tinydit");
+            }
+            if (initFrom != null && initFrom.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                throw new BadInputException("--init-from " + initFrom + " is the --out folder: its weights would be "
+                        + "overwritten at the first checkpoint; train into a new --out folder and copy it over when done");
+            }
             BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
                     .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
             System.out.println("training TinyDiT " + size + " for " + steps + " steps on " + device + " into "
@@ -244,6 +257,15 @@ public final class TrainCommand implements Runnable {
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate()
                     .startsFrom(Math.min(steps, BaseTrainer.resumeStep(out)), java.time.Duration.ZERO).build()) {
                 BaseTrainer trainer = new BaseTrainer(cfg, s, out, device);
+                if (initFrom != null) {
+                    if (BaseTrainer.resumeStep(out) > 0) {
+                        System.out.println("--init-from " + initFrom + " is ignored: " + out + " holds a checkpoint, "
+                                + "the run resumes from it");
+                    } else {
+                        trainer.initFrom(initFrom);
+                        System.out.println("starting from the weights of " + initFrom.toAbsolutePath());
+                    }
+                }
                 if (samplesEvery > 0) {
                     trainer.onCheckpoint(samplesEvery, (st, ema) -> org.inflvg.TrainingSamples.write(ema, out, st));
                 }

@@ -130,6 +130,43 @@ public final class BaseTrainer {
         return this;
     }
 
+    /**
+     * Starts a run that has no checkpoint yet from a trained model folder's weights (its shipped EMA weights, loaded
+     * into both the trained weights and their average) instead of random ones: a continuation with a fresh AdamW and a
+     * new warm-up and cosine over {@code settings.steps()}. The folder must hold a model of this trainer's configuration
+     * and must not be the output folder (whose weights the first checkpoint overwrites). Ignored when the output folder
+     * holds a checkpoint: the run resumes from it. The source folder, checksum and steps are recorded in the output's
+     * provenance as {@code initFrom}.
+     */
+    public BaseTrainer initFrom(Path modelDir) {
+        if (modelDir != null && modelDir.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the model to start from (" + modelDir + ") is the output folder; its "
+                    + "weights would be overwritten at the first checkpoint: train into a new folder and copy it over");
+        }
+        this.initFrom = modelDir;
+        return this;
+    }
+
+    private Path initFrom;
+    private Map<String, Object> initProvenance;
+
+    private void loadInitial(TinyDiT model, TinyDiT ema, NDManager root) {
+        try (NDManager m = root.newSubManager(); TinyDiT src = ModelFiles.load(initFrom, m)) {
+            if (!src.config().equals(cfg)) {
+                throw new IllegalArgumentException("the model in " + initFrom + " has another configuration ("
+                        + src.config() + ") than the one to train (" + cfg + "); use the same size and --conv");
+            }
+            model.weights().copyFrom(src.weights());
+            ema.weights().copyFrom(src.weights());
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("folder", initFrom.toString());
+            p.put("sha256", src.checksum());
+            JsonNode steps = ModelFiles.read(initFrom.resolve(ModelFiles.CONFIG)).path("provenance").path("steps");
+            p.put("steps", steps.isNumber() ? steps.asLong() : null);
+            initProvenance = p;
+        }
+    }
+
     private int hookEvery = Integer.MAX_VALUE;
     private java.util.function.BiConsumer<Long, TinyDiT> hook;
 
@@ -163,6 +200,12 @@ public final class BaseTrainer {
                 model.weights().load(ckpt.resolve("weights.bin"));
                 ema.weights().load(ckpt.resolve("ema.bin"));
                 opt.load(ckpt, step);
+                JsonNode init = st.get("initFrom");
+                if (init != null && !init.isNull()) {
+                    initProvenance = ModelFiles.JSON.convertValue(init, Map.class);
+                }
+            } else if (initFrom != null) {
+                loadInitial(model, ema, root);
             } else {
                 ema.weights().copyFrom(model.weights());
             }
@@ -269,6 +312,9 @@ public final class BaseTrainer {
         st.set("config", ModelFiles.JSON.valueToTree(cfg));
         st.set("settings", ModelFiles.JSON.valueToTree(settings));
         st.put("loss", loss);
+        if (initProvenance != null) {
+            st.set("initFrom", ModelFiles.JSON.valueToTree(initProvenance));
+        }
         ModelFiles.writeAtomically(ckpt.resolve("state.json"), st);
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("trainedBy", "./inflvg train base");
@@ -276,6 +322,9 @@ public final class BaseTrainer {
         prov.put("settings", settings);
         prov.put("loss", loss);
         prov.put("data", "SpriteWorld single-scene clips, train split");
+        if (initProvenance != null) {
+            prov.put("initFrom", initProvenance);
+        }
         prov.put("time", java.time.Instant.now().toString());
         ModelFiles.save(ema, ema.weights(), out, prov);
     }

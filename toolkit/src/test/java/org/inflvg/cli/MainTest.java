@@ -316,6 +316,23 @@ class MainTest {
         assertTrue(tr.err().contains("--transition must be in [1, 2]"), tr.err());
     }
 
+    /** train base --init-from: a folder that is no model, or the --out folder itself, is exit 2 and writes nothing. */
+    @Test
+    void aContinuationFromABadFolderIsRefused(@TempDir Path dir) throws Exception {
+        Run missing = run("train", "base", "--init-from", dir.resolve("nothing").toString(), "--steps", "1", "--out",
+                dir.resolve("b").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--init-from") && missing.err().contains("not a model folder")
+                && missing.err().contains("data/tinydit"), missing.err());
+        org.inflvg.TestModels.saveRandom(dir.resolve("model"));
+        Run same = run("train", "base", "--init-from", dir.resolve("model").toString(), "--steps", "1", "--out",
+                dir.resolve("model").toString());
+        assertEquals(2, same.code());
+        assertTrue(same.err().contains("is the --out folder") && same.err().contains("new --out"), same.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("b")), "nothing written");
+        assertFalse(java.nio.file.Files.exists(dir.resolve("model/checkpoint")), "nothing written");
+    }
+
     /**
      * --guidance and --euler-steps: out of range is exit 2 naming the flag; a generate record carries them and a replay
      * of it samples as the record did (frames identical) without being told; training a base model refuses them.

@@ -1,6 +1,7 @@
 package org.inflvg.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -45,5 +46,39 @@ class TrainingTest {
         assertEquals(2, more.size());
         assertEquals(70, more.get(0).step());
         assertTrue(Files.readAllLines(dir.resolve("train-log.jsonl")).size() == 8);
+    }
+
+    @Test
+    void aContinuationStartsFromTheTrainedWeightsAndSaysSo(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(40).withBatch(4).withCheckpointEvery(20)
+                .withLr(3e-3, 5);
+        List<BaseTrainer.StepLog> first = new ArrayList<>();
+        new BaseTrainer(MICRO, s, a).run(first::add);
+        // the continuation: other clips (seed 1), a fresh schedule of 10 steps from the trained weights
+        List<BaseTrainer.StepLog> cont = new ArrayList<>(), fresh = new ArrayList<>();
+        BaseTrainer.Settings c = s.withSteps(10).withSeed(1);
+        new BaseTrainer(MICRO, c, b).initFrom(a).run(cont::add);
+        new BaseTrainer(MICRO, c, dir.resolve("fresh")).run(fresh::add);
+        double trained = first.get(first.size() - 1).loss();
+        assertTrue(cont.get(0).loss() < 0.8 * fresh.get(0).loss() && cont.get(0).loss() < 1.3 * trained,
+                "a continuation starts where the trained model was (its first 10 steps: " + cont.get(0).loss()
+                        + "; the source's last 10: " + trained + "), not from random weights (" + fresh.get(0).loss() + ")");
+        var init = ModelFiles.read(b.resolve(ModelFiles.CONFIG)).path("provenance").path("initFrom");
+        assertEquals(ModelFiles.checksum(a), init.path("sha256").asText(), "the source's checksum is recorded");
+        assertEquals(40, init.path("steps").asLong(), "and its steps");
+        // a resume keeps the record and runs from the checkpoint, not from the source again
+        List<BaseTrainer.StepLog> resumed = new ArrayList<>();
+        new BaseTrainer(MICRO, c.withSteps(20), b).initFrom(a).run(resumed::add);
+        assertEquals(List.of(20L), resumed.stream().map(BaseTrainer.StepLog::step).toList());
+        assertEquals(ModelFiles.checksum(a), ModelFiles.read(b.resolve(ModelFiles.CONFIG)).path("provenance")
+                .path("initFrom").path("sha256").asText());
+        // bad sources: the output folder itself, another configuration
+        var same = assertThrows(IllegalArgumentException.class, () -> new BaseTrainer(MICRO, c, a).initFrom(a));
+        assertTrue(same.getMessage().contains("output folder"), same.getMessage());
+        ModelConfig wider = new ModelConfig(16, 4, 2, 2, 64, 1, 2, 1, 8, 16, 2, 1.0);
+        var other = assertThrows(IllegalArgumentException.class,
+                () -> new BaseTrainer(wider, c, dir.resolve("w")).initFrom(a).run(l -> { }));
+        assertTrue(other.getMessage().contains("another configuration"), other.getMessage());
     }
 }
