@@ -207,6 +207,10 @@ public final class TrainCommand implements Runnable {
                 + "weights: a continuation into a new --out folder (same size and --conv; use another --seed for new "
                 + "clips); ignored when --out already holds a checkpoint (the run resumes)")
         Path initFrom;
+        @Option(names = "--high-noise-share", paramLabel = "F", defaultValue = "0.5", description = "share of training "
+                + "flow times drawn uniformly from [0.7, 1], near pure noise, where a chunk's content must come from its "
+                + "context; the rest are logit-normal (default ${DEFAULT-VALUE}, the shipped model's)")
+        double highNoiseShare;
 
         @Override
         public Integer call() {
@@ -249,7 +253,11 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--init-from " + initFrom + " is the --out folder: its weights would be "
                         + "overwritten at the first checkpoint; train into a new --out folder and copy it over when done");
             }
-            BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
+            if (!(highNoiseShare >= 0 && highNoiseShare <= 1)) {
+                throw new BadInputException("--high-noise-share must be in [0, 1] (a share of the flow times), got "
+                        + highNoiseShare + "; e.g. --high-noise-share 0.25");
+            }
+            BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withHighNoiseShare(highNoiseShare).withSteps(steps).withBatch(batch).withSeed(seed)
                     .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
             System.out.println("training TinyDiT " + size + " for " + steps + " steps on " + device + " into "
                     + out.toAbsolutePath());

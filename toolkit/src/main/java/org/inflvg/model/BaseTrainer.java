@@ -53,6 +53,13 @@ public final class BaseTrainer {
             if (batch < 1 || batch > 256) throw new IllegalArgumentException("batch must be in [1, 256], got " + batch);
             if (!(lr > 0 && lr < 1)) throw new IllegalArgumentException("lr must be in (0, 1), got " + lr);
             if (checkpointEvery < 1) throw new IllegalArgumentException("checkpointEvery must be >= 1");
+            if (!(highNoiseShare >= 0 && highNoiseShare <= 1)) {
+                throw new IllegalArgumentException("highNoiseShare must be in [0, 1], got " + highNoiseShare);
+            }
+        }
+
+        public Settings withHighNoiseShare(double h) {
+            return new Settings(steps, batch, lr, warmup, h, contextDrop, textDrop, emaDecay, checkpointEvery, seed);
         }
 
         public Settings withSteps(int s) {

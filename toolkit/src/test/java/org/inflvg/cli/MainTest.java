@@ -316,7 +316,10 @@ class MainTest {
         assertTrue(tr.err().contains("--transition must be in [1, 2]"), tr.err());
     }
 
-    /** train base --init-from: a folder that is no model, or the --out folder itself, is exit 2 and writes nothing. */
+    /**
+     * train base --init-from: a folder that is no model, or the --out folder itself, is exit 2 and writes nothing; so is
+     * a --high-noise-share outside [0, 1].
+     */
     @Test
     void aContinuationFromABadFolderIsRefused(@TempDir Path dir) throws Exception {
         Run missing = run("train", "base", "--init-from", dir.resolve("nothing").toString(), "--steps", "1", "--out",
@@ -331,6 +334,10 @@ class MainTest {
         assertTrue(same.err().contains("is the --out folder") && same.err().contains("new --out"), same.err());
         assertFalse(java.nio.file.Files.exists(dir.resolve("b")), "nothing written");
         assertFalse(java.nio.file.Files.exists(dir.resolve("model/checkpoint")), "nothing written");
+        Run share = run("train", "base", "--high-noise-share", "1.5", "--steps", "1", "--out", dir.resolve("b").toString());
+        assertEquals(2, share.code());
+        assertTrue(share.err().contains("--high-noise-share") && share.err().contains("[0, 1]"), share.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("b")), "nothing written");
     }
 
     /**

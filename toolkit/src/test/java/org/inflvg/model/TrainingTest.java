@@ -81,4 +81,31 @@ class TrainingTest {
                 () -> new BaseTrainer(wider, c, dir.resolve("w")).initFrom(a).run(l -> { }));
         assertTrue(other.getMessage().contains("another configuration"), other.getMessage());
     }
+
+    /** The share of flow times drawn near pure noise is what the settings say; the rest are logit-normal. */
+    @Test
+    void theHighNoiseShareIsHonoured(@TempDir Path dir) {
+        var world = new org.inflvg.world.SpriteWorld(new org.inflvg.world.WorldConfig(MICRO.frameSize(), MICRO.sceneFrames(), 7));
+        var data = new org.inflvg.world.Dataset(world, org.inflvg.world.Split.TRAIN, 0);
+        double[] above = new double[3];
+        double[] shares = {0, 0.5, 1};
+        for (int k = 0; k < shares.length; k++) {
+            var s = BaseTrainer.Settings.DEFAULT.withBatch(4).withHighNoiseShare(shares[k]);
+            var trainer = new BaseTrainer(MICRO, s, dir);
+            int n = 0, high = 0;
+            for (int step = 0; step < 150; step++) {
+                for (float t : trainer.batch(data, step).t()) {
+                    n++;
+                    high += t >= 0.7f ? 1 : 0;
+                    assertTrue(t > 0 && t < 1, "flow time " + t);
+                }
+            }
+            above[k] = high / (double) n;
+        }
+        // logit-normal: P(t >= 0.7) = P(z >= logit 0.7 = 0.847) = 0.199
+        assertEquals(0.199, above[0], 0.04, "share 0: logit-normal only");
+        assertEquals(0.5 + 0.5 * 0.199, above[1], 0.04, "share 0.5");
+        assertEquals(1.0, above[2], 1e-9, "share 1: every flow time in [0.7, 1]");
+        assertThrows(IllegalArgumentException.class, () -> BaseTrainer.Settings.DEFAULT.withHighNoiseShare(1.5));
+    }
 }
