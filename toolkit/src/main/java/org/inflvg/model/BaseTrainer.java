@@ -168,8 +168,11 @@ public final class BaseTrainer {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("folder", initFrom.toString());
             p.put("sha256", src.checksum());
-            JsonNode steps = ModelFiles.read(initFrom.resolve(ModelFiles.CONFIG)).path("provenance").path("steps");
-            p.put("steps", steps.isNumber() ? steps.asLong() : null);
+            JsonNode prov = ModelFiles.read(initFrom.resolve(ModelFiles.CONFIG)).path("provenance");
+            p.put("steps", prov.path("steps").isNumber() ? prov.path("steps").asLong() : null);
+            if (prov.has("initFrom")) {
+                p.put("initFrom", prov.get("initFrom")); // a continuation of a continuation keeps the chain
+            }
             initProvenance = p;
         }
     }

@@ -73,6 +73,12 @@ class TrainingTest {
         assertEquals(List.of(20L), resumed.stream().map(BaseTrainer.StepLog::step).toList());
         assertEquals(ModelFiles.checksum(a), ModelFiles.read(b.resolve(ModelFiles.CONFIG)).path("provenance")
                 .path("initFrom").path("sha256").asText());
+        // a continuation of the continuation keeps the chain
+        new BaseTrainer(MICRO, c.withSteps(2), dir.resolve("c")).initFrom(b).run(l -> { });
+        var chain = ModelFiles.read(dir.resolve("c").resolve(ModelFiles.CONFIG)).path("provenance").path("initFrom");
+        assertEquals(ModelFiles.checksum(b), chain.path("sha256").asText());
+        assertEquals(20, chain.path("steps").asLong());
+        assertEquals(ModelFiles.checksum(a), chain.path("initFrom").path("sha256").asText());
         // bad sources: the output folder itself, another configuration
         var same = assertThrows(IllegalArgumentException.class, () -> new BaseTrainer(MICRO, c, a).initFrom(a));
         assertTrue(same.getMessage().contains("output folder"), same.getMessage());
