@@ -12,7 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -160,8 +162,8 @@ public final class BaseTrainer {
     private void loadInitial(TinyDiT model, TinyDiT ema, NDManager root) {
         try (NDManager m = root.newSubManager(); TinyDiT src = ModelFiles.load(initFrom, m)) {
             if (!src.config().equals(cfg)) {
-                throw new IllegalArgumentException("the model in " + initFrom + " has another configuration ("
-                        + src.config() + ") than the one to train (" + cfg + "); use the same size and --conv");
+                throw new IllegalArgumentException("the model in " + initFrom + " has another configuration than "
+                        + "the one to train (" + differences(src.config(), cfg) + "); use the same size and --conv");
             }
             model.weights().copyFrom(src.weights());
             ema.weights().copyFrom(src.weights());
@@ -175,6 +177,22 @@ public final class BaseTrainer {
             }
             initProvenance = p;
         }
+    }
+
+    /** The components in which two configurations differ, as "name: a there, b here". */
+    static String differences(ModelConfig there, ModelConfig here) {
+        List<String> out = new ArrayList<>();
+        try {
+            for (var c : ModelConfig.class.getRecordComponents()) {
+                Object a = c.getAccessor().invoke(there), b = c.getAccessor().invoke(here);
+                if (!a.equals(b)) {
+                    out.add(c.getName() + ": " + a + " there, " + b + " here");
+                }
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return String.join("; ", out);
     }
 
     private int hookEvery = Integer.MAX_VALUE;

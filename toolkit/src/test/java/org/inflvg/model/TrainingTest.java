@@ -85,7 +85,8 @@ class TrainingTest {
         ModelConfig wider = new ModelConfig(16, 4, 2, 2, 64, 1, 2, 1, 8, 16, 2, 1.0);
         var other = assertThrows(IllegalArgumentException.class,
                 () -> new BaseTrainer(wider, c, dir.resolve("w")).initFrom(a).run(l -> { }));
-        assertTrue(other.getMessage().contains("another configuration"), other.getMessage());
+        assertTrue(other.getMessage().contains("another configuration")
+                && other.getMessage().contains("dim: 32 there, 64 here"), other.getMessage());
     }
 
     /** The share of flow times drawn near pure noise is what the settings say; the rest are logit-normal. */
