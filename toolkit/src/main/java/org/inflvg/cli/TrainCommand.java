@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.inflvg.model.BaseTrainer;
 import org.inflvg.model.ModelConfig;
+import org.inflvg.model.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -245,7 +246,7 @@ public final class TrainCommand implements Runnable {
             // a large run never lands in the shipped tiny model's folder by default
             Path out = this.out != null ? this.out : h != null ? h.modelDir()
                     : Path.of(size.equals("large") ? "data/tinydit-large" : "data/tinydit");
-            if (initFrom != null && !java.nio.file.Files.isRegularFile(initFrom.resolve("config.json"))) {
+            if (initFrom != null && !java.nio.file.Files.isRegularFile(initFrom.resolve(ModelFiles.CONFIG))) {
                 throw new BadInputException("--init-from " + initFrom + " is not a model folder (no config.json); give "
                         + "one that train base wrote, e.g. --init-from data/tinydit");
             }
@@ -257,16 +258,18 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--high-noise-share must be in [0, 1] (a share of the flow times), got "
                         + highNoiseShare + "; e.g. --high-noise-share 0.25");
             }
-            BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withHighNoiseShare(highNoiseShare).withSteps(steps).withBatch(batch).withSeed(seed)
-                    .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)));
+            BaseTrainer.Settings s = BaseTrainer.Settings.DEFAULT.withSteps(steps).withBatch(batch).withSeed(seed)
+                    .withCheckpointEvery(checkpointEvery).withLr(lr, Math.min(100, Math.max(1, steps / 10)))
+                    .withHighNoiseShare(highNoiseShare);
+            long resumeFrom = BaseTrainer.resumeStep(out);
             System.out.println("training TinyDiT " + size + " for " + steps + " steps on " + device + " into "
                     + out.toAbsolutePath());
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("train base").setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).continuousUpdate()
-                    .startsFrom(Math.min(steps, BaseTrainer.resumeStep(out)), java.time.Duration.ZERO).build()) {
+                    .startsFrom(Math.min(steps, resumeFrom), java.time.Duration.ZERO).build()) {
                 BaseTrainer trainer = new BaseTrainer(cfg, s, out, device);
                 if (initFrom != null) {
-                    if (BaseTrainer.resumeStep(out) > 0) {
+                    if (resumeFrom > 0) {
                         System.out.println("--init-from " + initFrom + " is ignored: " + out + " holds a checkpoint, "
                                 + "the run resumes from it");
                     } else {

@@ -109,10 +109,6 @@ public final class BaseTrainer {
     }
 
     /**
-     * Runs until {@code settings.steps()} (resuming if a checkpoint exists) or until the thread is interrupted (then
-     * it checkpoints and returns). Returns the mean loss of the last logged window.
-     */
-    /**
      * The step a run into {@code out} resumes from: the step of its checkpoint, or 0 when it has none (progress bars
      * start there, so their rate and time left are not skewed by the steps done before).
      */
@@ -209,6 +205,11 @@ public final class BaseTrainer {
         }
     }
 
+    /**
+     * Runs until {@code settings.steps()} (resuming if a checkpoint exists, else from
+     * {@link #initFrom} or random weights) or until the thread is interrupted (then
+     * it checkpoints and returns). Returns the mean loss of the last logged window.
+     */
     public double run(Consumer<StepLog> progress) {
         Path ckpt = out.resolve("checkpoint");
         try (NDManager root = NDManager.newBaseManager(device)) {
@@ -230,7 +231,8 @@ public final class BaseTrainer {
                 opt.load(ckpt, step);
                 JsonNode init = st.get("initFrom");
                 if (init != null && !init.isNull()) {
-                    initProvenance = ModelFiles.JSON.convertValue(init, Map.class);
+                    initProvenance = ModelFiles.JSON.convertValue(init,
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
                 }
             } else if (initFrom != null) {
                 loadInitial(model, ema, root);
